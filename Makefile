@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rfl-shim: mm and file lifetime support for Rust drivers on Linux 6.12 LTS.
+#
+#   make [run]        build the kernel with the layer, boot it, show the results
+#   make check        build and run every test; ends with "N passed, N failed"
+#   make kdir         print the built kernel tree, for out-of-tree modules
+#   make module M=DIR build the out-of-tree module in DIR against it
+#
+# BUILD (default .build/) holds the prepared tree and the build directory.
+
+BUILD ?= $(CURDIR)/.build
+export BUILD
+
+S := $(CURDIR)/scripts
+KOBJ = $(BUILD)/x86_64
+
+.PHONY: run check deps tree kernel kunit guest kdir module static clean
+
+run: kernel
+	@. $(S)/env.sh && kunit_py exec --timeout=900 --qemu_args="-smp 2"
+	@$(S)/guest.sh
+
+check:
+	@$(S)/check.sh
+
+deps:
+	@$(S)/deps.sh
+
+tree: deps
+	@$(S)/prepare-tree.sh $(BUILD)/linux
+
+kernel: tree
+	@. $(S)/env.sh && kunit_py build --jobs=$$(nproc)
+
+kunit: kernel
+	@. $(S)/env.sh && kunit_py exec --timeout=900 --qemu_args="-smp 2"
+
+guest: kernel
+	@$(S)/guest.sh
+
+kdir:
+	@echo $(KOBJ)
+
+module:
+	@test -n "$(M)" || { echo "usage: make module M=DIR" >&2; exit 1; }
+	@$(S)/module.sh $(M)
+
+static:
+	@$(S)/static-checks.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# env.sh - the one place that says where things are and which tools build the
+# kernel.  Sourced by the other scripts; the Makefile passes BUILD through.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/.build}
+KSRC=$BUILD/linux		# prepared source tree
+KOBJ=$BUILD/x86_64		# kernel build directory (O=)
+ARCH=x86_64
+
+# The LLVM used for C (and by bindgen through libclang).  One variable, so a
+# later move to LLVM 19 (rustc 1.85's own) is one change.
+LLVM_VERSION=${LLVM_VERSION:-14}
+
+# Debian 12's Rust 1.85, never the image's rustup toolchain.
+RUST_DEB_VERSION=1.85.0+dfsg3-1~deb12u3
+export PATH=/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin
+export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/rfl-shim-ccache}
+export CCACHE_BASEDIR=$BUILD
+export CCACHE_NOHASHDIR=1
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+
+# Make variables for every kernel or module build.
+KMAKE_VARS=(
+	ARCH=$ARCH
+	LLVM=-$LLVM_VERSION
+	"CC=ccache clang-$LLVM_VERSION"
+	RUSTC=/usr/bin/rustc
+	HOSTRUSTC=/usr/bin/rustc
+	RUSTDOC=/usr/bin/rustdoc
+	RUSTFMT=/usr/bin/rustfmt
+	CLIPPY_DRIVER=/usr/bin/clippy-driver
+	BINDGEN=$TOP/scripts/bindgen-compat
+)
+
+# kunit.py's fragments: the helper suites, the guest's needs, the detectors.
+KUNITCONFIGS=(
+	"$TOP/tests/kunit/.kunitconfig"
+	"$TOP/tests/config/base.config"
+	"$TOP/tests/config/debug.config"
+)
+
+kunit_py() {
+	local args=() v c
+	for v in "${KMAKE_VARS[@]}"; do args+=(--make_options "$v"); done
+	for c in "${KUNITCONFIGS[@]}"; do args+=(--kunitconfig "$c"); done
+	(cd "$KSRC" && python3 tools/testing/kunit/kunit.py "$1" --arch=$ARCH \
+		--build_dir="$KOBJ" "${args[@]}" "${@:2}")
+}

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest.sh - boot the built kernel with the project's /init and run the guest
+# test plan (tests/guest/plan): user-space test programs and module loads.
+#
+# Builds /init and every tests/guest/*_test.c as static programs, every module
+# under tests/modules/ against the built tree, packs them with the kernel's
+# own usr/gen_init_cpio, boots QEMU and hands the KTAP that /init writes to
+# its second serial port to kunit.py.  The console goes to guest-console.log.
+# Exit status: 0 when every guest test passed.
+
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+out=$BUILD/guest
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/modules"
+CFLAGS=(-static -O2 -Wall -Wextra -Werror -I"$TOP/tests/guest" -I"$TOP/include/uapi")
+
+gcc "${CFLAGS[@]}" -o "$out/init" "$TOP/tests/guest/init.c"
+for c in "$TOP"/tests/guest/*_test.c; do
+	[ -e "$c" ] || continue
+	gcc "${CFLAGS[@]}" -pthread -o "$out/bin/$(basename "$c" .c)" "$c"
+done
+
+# Built in a copy under $BUILD, so that the repository stays clean.
+for m in "$TOP"/tests/modules/*/; do
+	[ -d "$m" ] || continue
+	name=$(basename "$m")
+	mkdir -p "$BUILD/modules/$name"
+	cp -p "$m"* "$BUILD/modules/$name/"
+	"$TOP/scripts/module.sh" "$BUILD/modules/$name" "$out/modules"
+done
+
+list=$out/initramfs.list
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "dir /proc 0755 0 0"
+	echo "dir /sys 0755 0 0"
+	echo "dir /tmp 01777 0 0"
+	echo "dir /tests 0755 0 0"
+	echo "dir /tests/bin 0755 0 0"
+	echo "dir /tests/modules 0755 0 0"
+	echo "file /init $out/init 0755 0 0"
+	echo "file /tests/plan $TOP/tests/guest/plan 0644 0 0"
+	for f in "$out"/bin/*; do
+		[ -e "$f" ] && echo "file /tests/bin/$(basename "$f") $f 0755 0 0"
+	done
+	for f in "$out"/modules/*.ko; do
+		[ -e "$f" ] && echo "file /tests/modules/$(basename "$f") $f 0644 0 0"
+	done
+} > "$list"
+"$KOBJ/usr/gen_init_cpio" "$list" > "$out/initramfs.cpio"
+
+# kunit.enable=0: the KUnit suites ran in their own boot already.
+# oops=panic panic=-1: a crash ends the run at once instead of hanging it.
+append="console=ttyS0 rdinit=/init kunit.enable=0 oops=panic panic=-1 ${GUEST_APPEND:-}"
+: > "$out/ktap.log"
+status=0
+timeout --foreground "${GUEST_TIMEOUT:-1200}" \
+	qemu-system-x86_64 -nodefaults -machine q35 -cpu max -smp 2 -m 2048 \
+		-bios qboot.rom -no-reboot -nographic \
+		-kernel "$KOBJ/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio" \
+		-append "$append" \
+		-serial "file:$out/console.log" -serial "file:$out/ktap.log" \
+	|| status=$?
+cp "$out/console.log" "$BUILD/guest-console.log"
+if [ "$status" != 0 ]; then
+	echo "guest: QEMU ended with status $status (124: timed out)" >&2
+fi
+if [ "${GUEST_QUIET:-0}" != 1 ]; then
+	cat "$out/console.log"
+fi
+(cd "$KSRC" && python3 tools/testing/kunit/kunit.py parse "$out/ktap.log") | tee "$out/parse.log"
+grep -q "Testing complete.*failed: [1-9]\|crashed: [1-9]\|errors: [1-9]" "$out/parse.log" && exit 1
+grep -q "Testing complete" "$out/parse.log" || exit 1
+[ "$status" = 0 ]

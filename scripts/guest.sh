@@ -16,7 +16,7 @@ set -euo pipefail
 out=$BUILD/guest
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/modules"
-CFLAGS=(-static -O2 -Wall -Wextra -Werror -I"$TOP/tests/guest" -I"$TOP/include/uapi")
+CFLAGS=(-static -O2 -Wall -Wextra -Werror -I"$TOP/tests/guest" -I"$TOP/tests/modules" -I"$TOP/include/uapi")
 
 gcc "${CFLAGS[@]}" -o "$out/init" "$TOP/tests/guest/init.c"
 for c in "$TOP"/tests/guest/*_test.c; do
@@ -54,9 +54,10 @@ list=$out/initramfs.list
 } > "$list"
 "$KOBJ/usr/gen_init_cpio" "$list" > "$out/initramfs.cpio"
 
-# kunit.enable=0: the KUnit suites ran in their own boot already.
+# The KUnit suites run again (their results were counted in their own boot),
+# so that the kmemleak scan at the end of this run covers them too.
 # oops=panic panic=-1: a crash ends the run at once instead of hanging it.
-append="console=ttyS0 rdinit=/init kunit.enable=0 oops=panic panic=-1 ${GUEST_APPEND:-}"
+append="console=ttyS0 rdinit=/init kunit.enable=1 oops=panic panic=-1 ${GUEST_APPEND:-}"
 : > "$out/ktap.log"
 status=0
 timeout --foreground "${GUEST_TIMEOUT:-1200}" \

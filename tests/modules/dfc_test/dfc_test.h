@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * dfc_test - test-only device exposing deferred_fd_close() to user space.
+ *
+ * Shared by the module and the user-space test (tests/guest/).
+ */
+#ifndef _DFC_TEST_H
+#define _DFC_TEST_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * struct dfc_close - what DFC_IOC_CLOSE does and what it saw
+ * @fd: in: the fd of the calling process to close
+ * @delay_ms: in: how long to sleep after the close, still inside the ioctl
+ * @released_during: out: ->release() calls of any dfc_test file while the
+ *	ioctl ran (must be 0: the final fput is deferred)
+ * @return_ns: out: CLOCK_MONOTONIC just before the ioctl returns
+ */
+struct dfc_close {
+	__s32 fd;
+	__u32 delay_ms;
+	__u32 released_during;
+	__u32 __pad;
+	__u64 return_ns;
+};
+
+/* Closes ->fd with deferred_fd_close(); returns its result (0, -EBADF, ...). */
+#define DFC_IOC_CLOSE		_IOWR('D', 1, struct dfc_close)
+/* Reads the number of ->release() calls of dfc_test files so far. */
+#define DFC_IOC_RELEASES	_IOR('D', 2, __u64)
+/* Allocates a closer and frees it unused; for leak checks. */
+#define DFC_IOC_ALLOC_FREE	_IO('D', 3)
+
+#endif /* _DFC_TEST_H */

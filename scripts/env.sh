@@ -6,8 +6,17 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/.build}
 KSRC=$BUILD/linux		# prepared source tree
-KOBJ=$BUILD/x86_64		# kernel build directory (O=)
 ARCH=x86_64
+
+# Two kernels can be built from the one tree: "test" (the default: every bug
+# detector on, what 'make check' runs) and "bench" (the same without the
+# detectors, for measurements only: 'make bench').
+VARIANT=${VARIANT:-test}
+case "$VARIANT" in
+test)	KOBJ=$BUILD/x86_64 ;;		# kernel build directory (O=)
+bench)	KOBJ=$BUILD/x86_64-bench ;;
+*)	echo "env.sh: unknown VARIANT '$VARIANT' (test or bench)" >&2; exit 1 ;;
+esac
 
 # The LLVM used for C (and by bindgen through libclang).  One variable, so a
 # later move to LLVM 19 (rustc 1.85's own) is one change.
@@ -34,14 +43,16 @@ KMAKE_VARS=(
 	RUSTFMT=/usr/bin/rustfmt
 	CLIPPY_DRIVER=/usr/bin/clippy-driver
 	BINDGEN=$TOP/scripts/bindgen-compat
+	# Every Rust build is a clippy build: same objects, plus the lints.
+	CLIPPY=1
 )
 
 # kunit.py's fragments: the helper suites, the guest's needs, the detectors.
 KUNITCONFIGS=(
 	"$TOP/tests/kunit/.kunitconfig"
 	"$TOP/tests/config/base.config"
-	"$TOP/tests/config/debug.config"
 )
+[ "$VARIANT" = test ] && KUNITCONFIGS+=("$TOP/tests/config/debug.config")
 
 kunit_py() {
 	local args=() v c

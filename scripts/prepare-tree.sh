@@ -19,10 +19,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=${1:?usage: prepare-tree.sh SRC}
 tarball=/usr/src/linux-source-6.12.tar.xz
-state=$src/.rfl-shim
 mkdir -p "$(dirname "$src")"
 src=$(cd "$(dirname "$src")" && pwd)/$(basename "$src")
-state=$src/.rfl-shim
+# What this script knows about SRC, kept outside it so that nothing of ours
+# is mistaken for kernel source (rustfmtcheck, for one, walks the tree).
+state=$src.rfl-shim
 
 # Directories of the repository that are copied into the tree as they are.
 overlay_dirs="fs include kernel lib mm rust samples"
@@ -41,7 +42,7 @@ fi
 
 if [ ! -f "$state/version" ] || [ "$(cat "$state/version")" != "$pkg_version" ]; then
 	echo "prepare-tree: unpacking linux-source-6.12 $pkg_version into $src"
-	rm -rf "$src" "$src.tmp"
+	rm -rf "$src" "$src.tmp" "$state"
 	mkdir -p "$src.tmp"
 	tar -xf "$tarball" -C "$src.tmp" --strip-components=1
 	mv "$src.tmp" "$src"

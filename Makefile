@@ -6,16 +6,18 @@
 #   make check        build and run every test; ends with "N passed, N failed"
 #   make kdir         print the built kernel tree, for out-of-tree modules
 #   make module M=DIR build the out-of-tree module in DIR against it
+#   make bench        measure on a kernel without the bug detectors
 #
 # BUILD (default .build/) holds the prepared tree and the build directory.
 
+SHELL := /bin/bash
 BUILD ?= $(CURDIR)/.build
 export BUILD
 
 S := $(CURDIR)/scripts
 KOBJ = $(BUILD)/x86_64
 
-.PHONY: run check deps tree kernel kunit guest kdir module static clean
+.PHONY: run check bench deps tree kernel kunit guest kdir module static clean
 
 run: kernel
 	@. $(S)/env.sh && kunit_py exec --timeout=900 --qemu_args="-smp 2"
@@ -23,6 +25,11 @@ run: kernel
 
 check:
 	@$(S)/check.sh
+
+# Measurements on a kernel without the bug detectors (its own build directory).
+bench: tree
+	@export VARIANT=bench && . $(S)/env.sh && kunit_py build --jobs=$$(nproc)
+	@VARIANT=bench GUEST_KUNIT=0 GUEST_PLAN=$(CURDIR)/tests/guest/bench.plan GUEST_QUIET=1 $(S)/guest.sh | grep -a "ns/op\|Testing complete"
 
 deps:
 	@$(S)/deps.sh

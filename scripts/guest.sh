@@ -7,13 +7,14 @@
 # Builds /init and every tests/guest/*_test.c as static programs, every module
 # under tests/modules/ against the built tree, packs them with the kernel's
 # own usr/gen_init_cpio, boots QEMU and hands the KTAP that /init writes to
-# its second serial port to kunit.py.  The console goes to guest-console.log.
+# its second serial port to kunit.py.  The console goes to guest-VARIANT-console.log.
 # Exit status: 0 when every guest test passed.
 
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-out=$BUILD/guest
+out=$BUILD/guest-$VARIANT
+plan=${GUEST_PLAN:-$TOP/tests/guest/plan}
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/modules"
 CFLAGS=(-static -O2 -Wall -Wextra -Werror -I"$TOP/tests/guest" -I"$TOP/tests/modules" -I"$TOP/include/uapi")
@@ -28,9 +29,9 @@ done
 for m in "$TOP"/tests/modules/*/; do
 	[ -d "$m" ] || continue
 	name=$(basename "$m")
-	mkdir -p "$BUILD/modules/$name"
-	cp -p "$m"* "$BUILD/modules/$name/"
-	"$TOP/scripts/module.sh" "$BUILD/modules/$name" "$out/modules"
+	mkdir -p "$BUILD/modules-$VARIANT/$name"
+	cp -p "$m"* "$BUILD/modules-$VARIANT/$name/"
+	"$TOP/scripts/module.sh" "$BUILD/modules-$VARIANT/$name" "$out/modules"
 done
 
 list=$out/initramfs.list
@@ -44,7 +45,7 @@ list=$out/initramfs.list
 	echo "dir /tests/bin 0755 0 0"
 	echo "dir /tests/modules 0755 0 0"
 	echo "file /init $out/init 0755 0 0"
-	echo "file /tests/plan $TOP/tests/guest/plan 0644 0 0"
+	echo "file /tests/plan $plan 0644 0 0"
 	for f in "$out"/bin/*; do
 		[ -e "$f" ] && echo "file /tests/bin/$(basename "$f") $f 0755 0 0"
 	done
@@ -57,7 +58,7 @@ list=$out/initramfs.list
 # The KUnit suites run again (their results were counted in their own boot),
 # so that the kmemleak scan at the end of this run covers them too.
 # oops=panic panic=-1: a crash ends the run at once instead of hanging it.
-append="console=ttyS0 rdinit=/init kunit.enable=1 oops=panic panic=-1 ${GUEST_APPEND:-}"
+append="console=ttyS0 rdinit=/init kunit.enable=${GUEST_KUNIT:-1} oops=panic panic=-1"
 : > "$out/ktap.log"
 status=0
 timeout --foreground "${GUEST_TIMEOUT:-1200}" \
@@ -67,7 +68,7 @@ timeout --foreground "${GUEST_TIMEOUT:-1200}" \
 		-append "$append" \
 		-serial "file:$out/console.log" -serial "file:$out/ktap.log" \
 	|| status=$?
-cp "$out/console.log" "$BUILD/guest-console.log"
+cp "$out/console.log" "$BUILD/guest-$VARIANT-console.log"
 if [ "$status" != 0 ]; then
 	echo "guest: QEMU ended with status $status (124: timed out)" >&2
 fi

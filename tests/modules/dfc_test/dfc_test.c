@@ -62,6 +62,15 @@ static long dfc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case DFC_IOC_RELEASES:
 		releases = atomic64_read(&dfc_releases);
 		return copy_to_user(uarg, &releases, sizeof(releases)) ? -EFAULT : 0;
+	case DFC_IOC_CLOSE_FD:
+		if (arg > INT_MAX)
+			return -EBADF;
+		closer = deferred_fd_closer_alloc(GFP_KERNEL);
+		if (!closer)
+			return -ENOMEM;
+		return deferred_fd_close(closer, arg);
+	case DFC_IOC_NOP:
+		return 0;
 	case DFC_IOC_ALLOC_FREE:
 		closer = deferred_fd_closer_alloc(GFP_KERNEL);
 		if (!closer)

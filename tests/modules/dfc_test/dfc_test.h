@@ -32,5 +32,12 @@ struct dfc_close {
 #define DFC_IOC_RELEASES	_IOR('D', 2, __u64)
 /* Allocates a closer and frees it unused; for leak checks. */
 #define DFC_IOC_ALLOC_FREE	_IO('D', 3)
+/*
+ * Closes the fd given as the argument itself, with nothing else around the
+ * call: what a driver's own ioctl would cost, for measurements.
+ */
+#define DFC_IOC_CLOSE_FD	_IO('D', 4)
+/* Does nothing: the cost of the ioctl itself, for measurements. */
+#define DFC_IOC_NOP		_IO('D', 5)
 
 #endif /* _DFC_TEST_H */

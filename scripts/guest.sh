@@ -31,7 +31,7 @@ for m in "$TOP"/tests/modules/*/; do
 	name=$(basename "$m")
 	mkdir -p "$BUILD/modules-$VARIANT/$name"
 	cp -p "$m"* "$BUILD/modules-$VARIANT/$name/"
-	"$TOP/scripts/module.sh" "$BUILD/modules-$VARIANT/$name" "$out/modules"
+	MODULE_STRICT=1 "$TOP/scripts/module.sh" "$BUILD/modules-$VARIANT/$name" "$out/modules"
 done
 
 list=$out/initramfs.list

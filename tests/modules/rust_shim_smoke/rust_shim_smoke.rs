@@ -1,81 +1,118 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Out-of-tree Rust module that uses the layer's mm and file helpers.
+//! Out-of-tree Rust module that exercises the layer's abstractions in a real process.
 //!
-//! It is built against the prepared tree with `make module M=tests/modules/rust_shim_smoke`
-//! and loaded by the guest runner. Loading proves that a module links against the helpers
-//! (they are exported to modules); `init` then checks them on the loading task's own `mm` and
-//! fails the load if one misbehaves.
+//! Built against the prepared tree with `make module M=tests/modules/rust_shim_smoke` and loaded
+//! by the guest runner: `init` runs in the loading process (the guest's `/init`), so `current!()`
+//! has an address space and an fd table, unlike the KUnit thread the doctests run in. Each check
+//! that fails is logged and fails the load.
 
-use kernel::bindings;
-use kernel::prelude::*;
+use kernel::{
+    alloc::flags::GFP_KERNEL,
+    bindings,
+    error::code::EBADF,
+    fs::{
+        file::{
+            flags::O_CLOEXEC, BadFdError, DeferredFdCloseError, DeferredFdCloser,
+            FileDescriptorReservation,
+        },
+        File, LocalFile,
+    },
+    mm::{Mm, MmWithUser},
+    prelude::*,
+    types::ARef,
+};
 
 module! {
     type: RustShimSmoke,
     name: "rust_shim_smoke",
     author: "rfl-shim developers",
-    description: "Out-of-tree smoke test of the rfl-shim helpers",
+    description: "Out-of-tree test of the rfl-shim Rust abstractions",
     license: "GPL",
 }
 
 struct RustShimSmoke;
 
-/// Checks the mm helpers on `mm`, the address space of the loading task.
-///
-/// # Safety
-///
-/// `mm` must be `current->mm` of a task that is still using it.
-unsafe fn check_mm(mm: *mut bindings::mm_struct) -> Result {
-    // SAFETY: `mm` is in use by the current task (the caller's contract), so
-    // both `mm_count` and `mm_users` are non-zero and may be incremented.
-    unsafe { bindings::mmgrab(mm) };
-    // SAFETY: As above; `mmget_not_zero` may be called on any mm whose
-    // `mm_count` we hold, which the `mmgrab` just above guarantees.
-    let user = unsafe { bindings::mmget_not_zero(mm) };
-    if user {
-        // SAFETY: `mmget_not_zero` succeeded, so we own an `mm_users` reference.
-        unsafe { bindings::mmput(mm) };
-    }
-    // SAFETY: We own the `mm_count` reference taken by `mmgrab` above.
-    unsafe { bindings::mmdrop(mm) };
-    if !user {
-        pr_err!("mmget_not_zero failed on a live mm\n");
-        return Err(EINVAL);
-    }
+macro_rules! check {
+    ($cond:expr) => {
+        if !$cond {
+            pr_err!("check failed: {}\n", stringify!($cond));
+            return Err(EINVAL);
+        }
+    };
+}
 
-    // SAFETY: `mm` is valid (the caller's contract); a read lock may be taken
-    // in process context.
-    if !unsafe { bindings::mmap_read_trylock(mm) } {
-        // Someone else writes the address space right now: take it the slow way.
-        // SAFETY: As above.
-        unsafe { bindings::mmap_read_lock(mm) };
+fn check_mm(mm: &MmWithUser) -> Result {
+    // What binder does on mmap: keep the process's mm without pinning its address space.
+    let kept: ARef<Mm> = ARef::from(&**mm);
+    check!(kept.as_raw() == mm.as_raw());
+
+    // What binder does on send: upgrade, use, drop the user reference asynchronously.
+    let user = kept.mmget_not_zero().ok_or(ESRCH)?;
+    let user = MmWithUser::into_mmput_async(user);
+
+    // SAFETY: `mm` is the current task's, alive while it is borrowed; `start_code` is set at
+    // exec and only read here.
+    let code = unsafe { (*mm.as_raw()).__bindgen_anon_1.start_code };
+    {
+        let guard = user.mmap_read_lock();
+        let vma = guard.vma_lookup(code).ok_or(ENOENT)?;
+        check!(vma.start() <= code && code < vma.end());
+        check!(vma.flags() & kernel::mm::virt::flags::EXEC != 0);
+        check!(vma.mm().as_raw() == mm.as_raw());
+        check!(guard.vma_lookup(0).is_none());
     }
-    // SAFETY: We hold the mmap read lock, as `vma_lookup` requires; page zero is
-    // never mapped for a process, so a lookup there finds nothing.
-    let vma = unsafe { bindings::vma_lookup(mm, 0) };
-    // SAFETY: We hold the read lock taken above.
-    unsafe { bindings::mmap_read_unlock(mm) };
-    if !vma.is_null() {
-        pr_err!("vma_lookup found a mapping at address 0\n");
-        return Err(EINVAL);
+    check!(user.mmap_read_trylock().is_some());
+    Ok(())
+}
+
+fn check_files() -> Result {
+    // SAFETY: `filp_open` may be called in process context with a valid C string; it returns a
+    // file with one reference, or an error pointer.
+    let raw = unsafe { bindings::filp_open(c"/".as_ptr().cast(), bindings::O_RDONLY as _, 0) };
+    // SAFETY: Only compares the pointer against the error range.
+    if unsafe { bindings::IS_ERR(raw.cast()) } {
+        return Err(ENOENT);
     }
+    // SAFETY: `filp_open` returned a reference, which the `ARef` takes over.
+    let file: ARef<File> = unsafe { ARef::from_raw(core::ptr::NonNull::new_unchecked(raw.cast())) };
+
+    // Reserve, install, look up: the fd now holds its own reference.
+    let reservation = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?;
+    let fd = reservation.reserved_fd();
+    reservation.fd_install(file.clone());
+    let found = File::fget(fd)?;
+    check!(found.as_ptr() == file.as_ptr());
+    let local: ARef<LocalFile> = LocalFile::fget(fd)?;
+    check!(local.as_ptr() == file.as_ptr());
+    drop((found, local));
+
+    // Close it from inside this system call: the number is free at once.
+    DeferredFdCloser::new(GFP_KERNEL)?
+        .close_fd(fd)
+        .map_err(Error::from)?;
+    check!(matches!(File::fget(fd), Err(BadFdError)));
+
+    // A second close of the same number: BadFd, which is EBADF.
+    let err = DeferredFdCloser::new(GFP_KERNEL)?.close_fd(fd);
+    check!(err == Err(DeferredFdCloseError::BadFd));
+    check!(Error::from(DeferredFdCloseError::BadFd) == EBADF);
+
+    // A reservation dropped unused gives its number back.
+    let first = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?;
+    let n = first.reserved_fd();
+    drop(first);
+    check!(FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?.reserved_fd() == n);
     Ok(())
 }
 
 impl kernel::Module for RustShimSmoke {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: `get_current` may be called from any context.
-        let task = unsafe { bindings::get_current() };
-        // SAFETY: `task` is the current task, valid for the whole call; its `mm`
-        // field only changes on `exec` or exit, neither of which can run now.
-        let mm = unsafe { (*task).mm };
-        if mm.is_null() {
-            pr_err!("loaded from a task without an mm\n");
-            return Err(EINVAL);
-        }
-        // SAFETY: `mm` is `current->mm`, in use by the current task.
-        unsafe { check_mm(mm) }?;
-        pr_info!("mm helpers work from an out-of-tree module\n");
+        let current = current!();
+        let mm = current.mm().ok_or(ESRCH)?;
+        check_mm(mm)?;
+        check_files()?;
+        pr_info!("mm and file abstractions work in a real process\n");
         Ok(RustShimSmoke)
     }
 }

@@ -10,7 +10,10 @@ fn keep_vma(mm: &MmWithUser) -> usize {
     let vma: &VmaRef;
     {
         let guard = mm.mmap_read_lock();
-        vma = guard.vma_lookup(0).unwrap();
+        match guard.vma_lookup(0) {
+            Some(found) => vma = found,
+            None => return 0,
+        }
     }
     vma.start()
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # static-checks.sh - checkpatch.pl --strict over the layer's C files and
-# patches, rustfmt over its Rust files.  Warnings that are justified are
+# patches, kernel-doc -Wall over its kernel C code, rustfmt over its Rust
+# files.  Warnings that are justified are
 # listed in scripts/checkpatch.ignore with the reason; anything else fails.
 
 set -uo pipefail
@@ -29,6 +30,16 @@ for f in $(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]'); do
 		st=1
 	fi
 done
+# kernel-doc of the layer's kernel C code (tests are not documented API).
+for f in $(git ls-files 'fs/*.c' 'include/*.h' 'kernel/*.c' 'mm/*.c' 2>/dev/null); do
+	out=$(perl "$KSRC/scripts/kernel-doc" -Wall -none "$f" 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out"
+		echo "kernel-doc: $f"
+		st=1
+	fi
+done
+
 # The diff part only: the header is the series' own description.
 for p in patches/*.patch; do
 	if ! sed -n '/^diff --git/,$p' "$p" |

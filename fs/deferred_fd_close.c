@@ -133,12 +133,14 @@ int deferred_fd_close(struct deferred_fd_closer *closer, unsigned int fd)
 
 	/*
 	 * file_close_fd() handed over the fd's reference.  Take a second one
-	 * for the work to put: filp_close() consumes the first.
+	 * for the work to put: filp_close() consumes the first.  Hand it to
+	 * the work before filp_close(): a ->flush() that runs task work
+	 * itself must find the file, and the closer must not be touched once
+	 * the work may have freed it.
 	 */
 	get_file(file);
-	filp_close(file, current->files);
-	/* The work cannot run before we return to user space: no race. */
 	closer->file = file;
+	filp_close(file, current->files);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(deferred_fd_close);

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Utilities for implementing the `poll` file operation.
+//!
+//! A driver's `poll` registers the wait queues that will signal readiness with the caller's
+//! [`PollTable`], and returns the events that are ready now. The wait queue must outlive every
+//! registration, and `epoll` keeps registrations for as long as the file stays in its interest
+//! list, past the `poll` call: [`PollCondVar`] is a [`CondVar`] that tells such waiters to go
+//! away (`POLLFREE`) and waits for them before its memory can be freed.
+//!
+//! C header: [`include/linux/poll.h`](srctree/include/linux/poll.h)
+
+use crate::{
+    bindings,
+    fs::File,
+    prelude::*,
+    sync::{CondVar, LockClassKey},
+    types::Opaque,
+};
+use core::ops::Deref;
+
+/// Creates a [`PollCondVar`] initialiser with the given name and a newly-created lock class.
+#[macro_export]
+macro_rules! new_poll_condvar {
+    ($($name:literal)?) => {
+        $crate::sync::poll::PollCondVar::new(
+            $crate::optional_name!($($name)?), $crate::static_lock_class!()
+        )
+    };
+}
+pub use new_poll_condvar;
+
+/// The `poll_table` of a `poll` call: where the driver registers the wait queues to watch.
+///
+/// # Invariants
+///
+/// The `poll_table` is the one of the ongoing `poll` call, valid for the lifetime of the
+/// reference; its `_qproc`, if set, may be called with the polled file and any wait queue that
+/// stays valid until its waiters are told to go away (see [`PollCondVar`]).
+#[repr(transparent)]
+pub struct PollTable(Opaque<bindings::poll_table>);
+
+impl PollTable {
+    /// Borrows the `poll_table` that a `poll` file operation received.
+    ///
+    /// A `poll` may receive a null table, when its caller does not want to wait: there is then
+    /// nothing to register, and no `PollTable` to make.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be the non-null `poll_table` of an ongoing `poll` call, valid and not used by
+    /// anything else for `'a`.
+    #[inline]
+    pub unsafe fn from_ptr<'a>(ptr: *mut bindings::poll_table) -> &'a mut PollTable {
+        // SAFETY: The caller guarantees validity and exclusivity for 'a; `PollTable` is a
+        // transparent wrapper.
+        unsafe { &mut *ptr.cast() }
+    }
+
+    fn get_qproc(&self) -> bindings::poll_queue_proc {
+        // SAFETY: The table is valid by the type invariants. `_qproc` is set before the table
+        // is handed to drivers, and only the thread doing the `poll` changes it.
+        unsafe { (*self.0.get())._qproc }
+    }
+
+    /// Registers `cv` as a wait queue whose notifications may signal readiness of `file`.
+    ///
+    /// Does nothing when the caller of `poll` is not going to wait.
+    pub fn register_wait(&mut self, file: &File, cv: &PollCondVar) {
+        if let Some(qproc) = self.get_qproc() {
+            // SAFETY: `qproc` came from this table, which is valid by the type invariants. The
+            // file is live for the duration of the `poll` call. `cv` is a `PollCondVar`, whose
+            // wait queue stays valid until every waiter registered here has been told to go
+            // away and has gone (its destructor); that is what `qproc` implementations need.
+            unsafe { qproc(file.as_ptr().cast(), cv.wait_queue_head(), self.0.get()) };
+        }
+    }
+}
+
+/// A [`CondVar`] whose wait queue may be registered with a [`PollTable`].
+///
+/// Dropping it wakes the waiters that `poll` and `epoll` registered with `POLLFREE`, which makes
+/// them unregister, and then waits for an RCU grace period, after which none of them can still be
+/// looking at the wait queue. Only then is its memory freed.
+///
+/// # Examples
+///
+/// A waiter registered the way `epoll` does, woken by a notification and then told to go away:
+///
+/// ```
+/// use core::sync::atomic::{AtomicU32, Ordering};
+/// use kernel::{bindings, new_poll_condvar};
+///
+/// static WAKEUPS: AtomicU32 = AtomicU32::new(0);
+/// static POLLFREES: AtomicU32 = AtomicU32::new(0);
+/// // `POLLFREE`, which bindgen cannot see through its cast.
+/// const POLLFREE: usize = 0x4000;
+///
+/// /// Unhooks `entry` from its list and leaves it pointing at itself (`list_del_init`).
+/// ///
+/// /// # Safety
+/// ///
+/// /// `entry` must be on a list whose lock the caller holds.
+/// unsafe fn unhook(entry: *mut bindings::list_head) {
+///     // SAFETY: By the function's safety requirements.
+///     unsafe {
+///         (*(*entry).next).prev = (*entry).prev;
+///         (*(*entry).prev).next = (*entry).next;
+///         (*entry).next = entry;
+///         (*entry).prev = entry;
+///     }
+/// }
+///
+/// /// Counts wakeups, and unhooks `entry` on `POLLFREE`.
+/// ///
+/// /// # Safety
+/// ///
+/// /// Only for the wait queue code: `entry` is on the queue being woken, whose lock is held.
+/// unsafe extern "C" fn wake(
+///     entry: *mut bindings::wait_queue_entry,
+///     _mode: u32,
+///     _flags: i32,
+///     key: *mut core::ffi::c_void,
+/// ) -> i32 {
+///     if key as usize & POLLFREE != 0 {
+///         POLLFREES.fetch_add(1, Ordering::Relaxed);
+///         // What `epoll` does on `POLLFREE`: unhook from the queue that is going away.
+///         // SAFETY: Wake functions run under the lock of the queue that `entry` is on.
+///         unsafe { unhook(&mut (*entry).entry) };
+///     } else {
+///         WAKEUPS.fetch_add(1, Ordering::Relaxed);
+///     }
+///     0
+/// }
+///
+/// let cv = KBox::pin_init(new_poll_condvar!("doctest"), GFP_KERNEL)?;
+/// // SAFETY: All zeros is a valid `wait_queue_entry`.
+/// let mut entry: bindings::wait_queue_entry = unsafe { core::mem::zeroed() };
+/// entry.func = Some(wake);
+/// // SAFETY: `entry` is set up as `init_waitqueue_func_entry` would, stays in place until the
+/// // end of the test, and is added to the queue of `cv`, which is pinned.
+/// unsafe { bindings::add_wait_queue(cv.wait_queue_head(), &mut entry) };
+///
+/// cv.notify_all();
+/// assert_eq!(WAKEUPS.load(Ordering::Relaxed), 1);
+/// assert_eq!(POLLFREES.load(Ordering::Relaxed), 0);
+///
+/// drop(cv);
+/// assert_eq!(POLLFREES.load(Ordering::Relaxed), 1);
+/// let list: *mut bindings::list_head = &mut entry.entry;
+/// assert_eq!(entry.entry.next, list);
+/// # Ok::<(), Error>(())
+/// ```
+#[pin_data(PinnedDrop)]
+pub struct PollCondVar {
+    #[pin]
+    inner: CondVar,
+}
+
+impl PollCondVar {
+    /// Constructs a new condvar initialiser.
+    pub fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+        pin_init!(Self {
+            inner <- CondVar::new(name, key),
+        })
+    }
+}
+
+impl PollCondVar {
+    /// Returns the raw wait queue head, for registering waiters by hand.
+    pub fn wait_queue_head(&self) -> *mut bindings::wait_queue_head {
+        self.inner.wait_queue_head.get()
+    }
+}
+
+// Make the `CondVar` methods callable on `PollCondVar`.
+impl Deref for PollCondVar {
+    type Target = CondVar;
+
+    fn deref(&self) -> &CondVar {
+        &self.inner
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for PollCondVar {
+    fn drop(self: Pin<&mut Self>) {
+        // Clear anything registered using `register_wait`.
+        //
+        // SAFETY: The wait queue head is valid: we are dropping it, nothing else frees it.
+        unsafe { bindings::__wake_up_pollfree(self.inner.wait_queue_head.get()) };
+
+        // Wait for epoll items to be properly removed.
+        //
+        // SAFETY: Just an FFI call.
+        unsafe { bindings::synchronize_rcu() };
+    }
+}

@@ -102,8 +102,8 @@ EXPORT_SYMBOL_GPL(deferred_fd_closer_free);
  * or filp_close() take.  May sleep (->flush()).
  * Return:
  * * 0 - @fd was closed; its final fput() is pending as task work.
- * * -ESRCH - current cannot run task work: it is a kernel thread, or it is
- *   exiting.  The fd table is left untouched.
+ * * -ESRCH - current cannot run task work or has no fd table: it is a kernel
+ *   thread, or it is exiting.  The fd table is left untouched.
  * * -EBADF - @fd is not open in current.  The task work already queued frees
  *   the closer when it runs.
  */
@@ -111,8 +111,13 @@ int deferred_fd_close(struct deferred_fd_closer *closer, unsigned int fd)
 {
 	struct file *file;
 
-	/* A kernel thread never returns to user space to run the work. */
-	if (current->flags & PF_KTHREAD) {
+	/*
+	 * A kernel thread never returns to user space to run the work.  An
+	 * exiting task past exit_files() has no fd table left (a ->release()
+	 * run by its last task work may still call us); only it changes its
+	 * own ->files, so reading it here is stable.
+	 */
+	if ((current->flags & PF_KTHREAD) || !current->files) {
 		deferred_fd_closer_free(closer);
 		return -ESRCH;
 	}

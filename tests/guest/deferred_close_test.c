@@ -9,7 +9,8 @@
  * when the fd closed is the device fd the ioctl came through; bad fds give
  * EBADF and leave the fd table alone; 10,000 closes leak no file and no
  * closer (filp and deferred_fd_closer slab counts); the module unloads once
- * its last file is gone.  Then it measures deferred closes against close(2),
+ * its last file is gone; a ->release() run by an exiting process gets -ESRCH.
+ * Then it measures deferred closes against close(2),
  * side by side.
  */
 
@@ -271,6 +272,31 @@ static void test_no_leaks(int devfd)
 	ktap_result(closers0 >= 0 && closers1 - closers0 < 500, "no_closer_leaked");
 }
 
+/*
+ * A ->release() that runs while its process exits, after the fd table is
+ * gone, gets -ESRCH (and the kernel does not oops on the missing table).
+ */
+static void test_release_while_exiting(int devfd)
+{
+	int st = -1, result = 1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(DEV, O_RDWR);
+
+		if (fd < 0 || ioctl(fd, DFC_IOC_CLOSE_ON_RELEASE))
+			_exit(1);
+		_exit(0);	/* fd left open: closed by exit_files() */
+	}
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	ioctl(devfd, DFC_IOC_RELEASE_RESULT, &result);
+	ktap_result(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && result == -ESRCH,
+		    "release_while_exiting_esrch");
+	if (result != -ESRCH)
+		ktap_diag("release got %d, expected %d", result, -ESRCH);
+}
+
 /* The module goes away once its last file is released by the task work. */
 static void test_module_unloads(int devfd)
 {
@@ -322,7 +348,7 @@ int main(void)
 	int devfd;
 
 	setrlimit(RLIMIT_NOFILE, &rl);
-	ktap_plan(17);
+	ktap_plan(18);
 	devfd = open(DEV, O_RDWR | O_CLOEXEC);
 	if (!ktap_result(devfd >= 0, "open_device"))
 		return ktap_finish();
@@ -334,6 +360,7 @@ int main(void)
 	test_close_own_fd_threaded(devfd);
 	test_bad_fds(devfd);
 	test_no_leaks(devfd);
+	test_release_while_exiting(devfd);
 	measure(devfd);
 	test_module_unloads(devfd);
 	return ktap_finish();

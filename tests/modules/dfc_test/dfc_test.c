@@ -17,9 +17,20 @@
 #include "dfc_test.h"
 
 static atomic64_t dfc_releases = ATOMIC64_INIT(0);
+static atomic_t dfc_release_result = ATOMIC_INIT(1);
+
+/* file->private_data is set by DFC_IOC_CLOSE_ON_RELEASE. */
+#define DFC_CLOSE_ON_RELEASE	((void *)1)
 
 static int dfc_release(struct inode *inode, struct file *file)
 {
+	struct deferred_fd_closer *closer;
+
+	if (file->private_data == DFC_CLOSE_ON_RELEASE) {
+		closer = deferred_fd_closer_alloc(GFP_KERNEL);
+		atomic_set(&dfc_release_result,
+			   closer ? deferred_fd_close(closer, 0) : -ENOMEM);
+	}
 	atomic64_inc(&dfc_releases);
 	return 0;
 }
@@ -71,6 +82,11 @@ static long dfc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return deferred_fd_close(closer, arg);
 	case DFC_IOC_NOP:
 		return 0;
+	case DFC_IOC_CLOSE_ON_RELEASE:
+		file->private_data = DFC_CLOSE_ON_RELEASE;
+		return 0;
+	case DFC_IOC_RELEASE_RESULT:
+		return put_user(atomic_read(&dfc_release_result), (s32 __user *)uarg);
 	case DFC_IOC_ALLOC_FREE:
 		closer = deferred_fd_closer_alloc(GFP_KERNEL);
 		if (!closer)

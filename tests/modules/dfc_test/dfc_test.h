@@ -39,5 +39,13 @@ struct dfc_close {
 #define DFC_IOC_CLOSE_FD	_IO('D', 4)
 /* Does nothing: the cost of the ioctl itself, for measurements. */
 #define DFC_IOC_NOP		_IO('D', 5)
+/*
+ * Makes this file's ->release() try to close fd 0 through the service, and
+ * record what it returned.  Used to test a ->release() run while its
+ * process exits, after the fd table is gone.
+ */
+#define DFC_IOC_CLOSE_ON_RELEASE	_IO('D', 6)
+/* Reads what the last such ->release() got (an __s32 errno, 1 if none yet). */
+#define DFC_IOC_RELEASE_RESULT	_IOR('D', 7, __s32)
 
 #endif /* _DFC_TEST_H */

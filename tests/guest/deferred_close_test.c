@@ -9,7 +9,8 @@
  * when the fd closed is the device fd the ioctl came through; bad fds give
  * EBADF and leave the fd table alone; 10,000 closes leak no file and no
  * closer (filp and deferred_fd_closer slab counts); the module unloads once
- * its last file is gone; a ->release() run by an exiting process gets -ESRCH.
+ * its last file is gone; a ->release() run by an exiting process gets -ESRCH;
+ * a closer that cannot be allocated fails the ioctl with the fd untouched.
  * Then it measures deferred closes against close(2),
  * side by side.
  */
@@ -272,6 +273,58 @@ static void test_no_leaks(int devfd)
 	ktap_result(closers0 >= 0 && closers1 - closers0 < 500, "no_closer_leaked");
 }
 
+static int write_str(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fputs(value, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+/*
+ * The closer cannot be allocated (failslab, on its cache only): the ioctl
+ * fails with ENOMEM before anything happened to the fd.
+ */
+static void test_alloc_failure(int devfd)
+{
+	static const char fs[] = "/sys/kernel/debug/failslab/";
+	static const char cache[] = "/sys/kernel/slab/deferred_fd_closer/failslab";
+	char path[128];
+	int fd, ret, armed = 1;
+	static const char *const knobs[][2] = {
+		{ "cache-filter", "Y" }, { "ignore-gfp-wait", "N" },
+		{ "task-filter", "N" }, { "verbose", "0" }, { "interval", "1" },
+		{ "times", "1" }, { "probability", "100" },
+	};
+	unsigned int i;
+
+	if (access(fs, F_OK)) {
+		ktap_result(1, "alloc_failure_enomem # SKIP no failslab in this kernel");
+		return;
+	}
+	fd = open("/dev/null", O_RDONLY);
+	armed &= write_str(cache, "1");
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+		snprintf(path, sizeof(path), "%s%s", fs, knobs[i][0]);
+		armed &= write_str(path, knobs[i][1]);
+	}
+	ret = dfc_close(devfd, fd, 0, NULL);
+	snprintf(path, sizeof(path), "%sprobability", fs);
+	write_str(path, "0");
+	write_str(cache, "0");
+	ktap_result(armed && fd >= 0 && ret == -ENOMEM && fd_open(fd), "alloc_failure_enomem");
+	if (!armed)
+		ktap_diag("could not arm failslab");
+	else if (ret != -ENOMEM)
+		ktap_diag("close returned %d, expected %d", ret, -ENOMEM);
+	/* And the next close works again. */
+	ktap_result(dfc_close(devfd, fd, 0, NULL) == 0 && !fd_open(fd),
+		    "close_after_alloc_failure");
+}
+
 /*
  * A ->release() that runs while its process exits, after the fd table is
  * gone, gets -ESRCH (and the kernel does not oops on the missing table).
@@ -348,7 +401,7 @@ int main(void)
 	int devfd;
 
 	setrlimit(RLIMIT_NOFILE, &rl);
-	ktap_plan(18);
+	ktap_plan(20);
 	devfd = open(DEV, O_RDWR | O_CLOEXEC);
 	if (!ktap_result(devfd >= 0, "open_device"))
 		return ktap_finish();
@@ -361,6 +414,7 @@ int main(void)
 	test_bad_fds(devfd);
 	test_no_leaks(devfd);
 	test_release_while_exiting(devfd);
+	test_alloc_failure(devfd);
 	measure(devfd);
 	test_module_unloads(devfd);
 	return ktap_finish();

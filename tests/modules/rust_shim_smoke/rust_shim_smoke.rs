@@ -5,12 +5,13 @@
 //! Built against the prepared tree with `make module M=tests/modules/rust_shim_smoke` and loaded
 //! by the guest runner: `init` runs in the loading process (the guest's `/init`), so `current!()`
 //! has an address space and an fd table, unlike the KUnit thread the doctests run in. Each check
-//! that fails is logged and fails the load.
+//! that fails is logged and fails the load. It fills the fd table up to `RLIMIT_NOFILE` once, to
+//! provoke `EMFILE`.
 
 use kernel::{
     alloc::flags::GFP_KERNEL,
     bindings,
-    error::code::EBADF,
+    error::code::{EBADF, EMFILE},
     fs::{
         file::{
             flags::O_CLOEXEC, BadFdError, DeferredFdCloseError, DeferredFdCloser,
@@ -97,6 +98,21 @@ fn check_files() -> Result {
     let err = DeferredFdCloser::new(GFP_KERNEL)?.close_fd(fd);
     check!(err == Err(DeferredFdCloseError::BadFd));
     check!(Error::from(DeferredFdCloseError::BadFd) == EBADF);
+
+    // Reserving until the table is full: EMFILE, and dropping the reservations frees them all.
+    let mut held = KVec::new();
+    let full = loop {
+        match FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC) {
+            Ok(reservation) => held.push(reservation, GFP_KERNEL)?,
+            Err(err) => break err,
+        }
+        // RLIMIT_NOFILE bounds this; give up rather than loop for ever if it does not.
+        check!(held.len() < 1 << 20);
+    };
+    check!(full == EMFILE);
+    check!(!held.is_empty());
+    drop(held);
+    check!(FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC).is_ok());
 
     // A reservation dropped unused gives its number back.
     let first = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?;

@@ -10,6 +10,7 @@
  *   rmmod NAME          unload a module (delete_module)
  *   exec PROG [ARG...]  run a program whose stdout is KTAP; it becomes a
  *                       subtest, passing when the program exits with 0
+ *   write PATH VALUE    write VALUE to PATH (sysfs, debugfs: fault injection)
  *
  * Two checks always follow the plan: a kmemleak scan that must find nothing,
  * and the kernel log, which must hold no report of a detector (KASAN,
@@ -84,6 +85,24 @@ static int step_insmod(const char *path, char *why, size_t len)
 	}
 	if (syscall(SYS_finit_module, fd, "", 0)) {
 		snprintf(why, len, "finit_module %s: %s", path, strerror(errno));
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+static int step_write(const char *path, const char *value, char *why, size_t len)
+{
+	size_t n = strlen(value);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(why, len, "open %s: %s", path, strerror(errno));
+		return 0;
+	}
+	if (write(fd, value, n) != (ssize_t)n) {
+		snprintf(why, len, "write %s to %s: %s", value, path, strerror(errno));
 		close(fd);
 		return 0;
 	}
@@ -283,6 +302,8 @@ static int run_step(char *line, char *why, size_t len)
 		return step_rmmod(argv[1], why, len);
 	if (!strcmp(argv[0], "exec"))
 		return step_exec(argv + 1, why, len);
+	if (!strcmp(argv[0], "write") && argc == 3)
+		return step_write(argv[1], argv[2], why, len);
 	snprintf(why, len, "unknown plan verb '%s'", argv[0]);
 	return 0;
 }

@@ -46,6 +46,7 @@ list=$out/initramfs.list
 	echo "dir /tests/modules 0755 0 0"
 	echo "file /init $out/init 0755 0 0"
 	echo "file /tests/plan $plan 0644 0 0"
+	echo "file /tests/reports $TOP/tests/config/detector-reports 0644 0 0"
 	for f in "$out"/bin/*; do
 		[ -e "$f" ] && echo "file /tests/bin/$(basename "$f") $f 0755 0 0"
 	done

@@ -41,7 +41,6 @@
 #define MAX_STEPS	256
 #define MAX_ARGS	32
 #define STEP_TIMEOUT_S	600
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static FILE *ktap;		/* the KTAP channel, read by the host */
 static FILE *con;		/* the console, read by a person */
@@ -201,22 +200,43 @@ static int check_kmemleak(char *why, size_t len)
 	return 1;
 }
 
-/* What a detector prints when it finds something. */
-static const char *const reports[] = {
-	"BUG:", "WARNING:", "KASAN:", "UBSAN:", "kernel BUG at",
-	"possible recursive locking", "possible circular locking",
-	"inconsistent lock state", "suspicious RCU usage",
-	"ODEBUG:", "refcount_t:", "Kernel panic", "Oops", "general protection",
-	"unreferenced object", "sleeping function called from invalid context",
-};
+/*
+ * What a detector prints when it finds something: one fixed string per line
+ * of /tests/reports (tests/config/detector-reports, also used by the host for
+ * the KUnit boot's log).
+ */
+#define REPORTS_PATH	"/tests/reports"
+#define MAX_REPORTS	64
+
+static char *reports[MAX_REPORTS];
+static int nr_reports;
+
+static int read_reports(void)
+{
+	char line[256];
+	FILE *f = fopen(REPORTS_PATH, "r");
+
+	if (!f)
+		return 0;
+	while (nr_reports < MAX_REPORTS && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0])
+			reports[nr_reports++] = strdup(line);
+	}
+	fclose(f);
+	return nr_reports;
+}
 
 static int check_kernel_log(char *why, size_t len)
 {
 	char rec[8192];
-	int fd, found = 0;
+	int fd, found = 0, i;
 	ssize_t n;
-	size_t i;
 
+	if (!read_reports()) {
+		snprintf(why, len, "no report patterns in %s", REPORTS_PATH);
+		return 0;
+	}
 	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(why, len, "open /dev/kmsg: %s", strerror(errno));
@@ -229,7 +249,7 @@ static int check_kernel_log(char *why, size_t len)
 		if (n <= 0)
 			break;
 		rec[n] = '\0';
-		for (i = 0; i < ARRAY_SIZE(reports); i++) {
+		for (i = 0; i < nr_reports; i++) {
 			if (strstr(rec, reports[i])) {
 				if (!found)
 					snprintf(why, len, "kernel log: %.200s",

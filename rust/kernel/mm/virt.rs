@@ -8,7 +8,14 @@
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
 
-use crate::{bindings, mm::MmWithUser, types::Opaque};
+use crate::{
+    bindings,
+    error::{code::EINVAL, to_result, Result},
+    mm::MmWithUser,
+    page::Page,
+    types::Opaque,
+};
+use core::ops::Deref;
 
 /// A borrowed `struct vm_area_struct`: one area of an address space, readable.
 ///
@@ -101,6 +108,210 @@ impl VmaRef {
         unsafe {
             bindings::zap_page_range_single(self.as_ptr(), address, size, core::ptr::null_mut())
         };
+    }
+
+    /// Returns a view of this area that can have pages inserted, if it has `VM_MIXEDMAP` set.
+    #[inline]
+    pub fn check_mixedmap(&self) -> Option<&VmaMixedMap> {
+        if self.flags() & flags::MIXEDMAP != 0 {
+            // SAFETY: We just checked that `VM_MIXEDMAP` is set. All other requirements are
+            // satisfied by the type invariants of `VmaRef`.
+            Some(unsafe { VmaMixedMap::from_raw(self.as_ptr()) })
+        } else {
+            None
+        }
+    }
+}
+
+/// A borrowed area with `VM_MIXEDMAP` set, into which pages may be inserted.
+///
+/// Such areas are made by a driver's `mmap` handler ([`VmaNew::set_mixedmap`]); later, while the
+/// mmap read lock is held, [`VmaRef::check_mixedmap`] gives this view back.
+///
+/// # Invariants
+///
+/// The same as [`VmaRef`], and `VM_MIXEDMAP` is set. The flag cannot be cleared while the read
+/// lock is held.
+#[repr(transparent)]
+pub struct VmaMixedMap {
+    vma: VmaRef,
+}
+
+impl Deref for VmaMixedMap {
+    type Target = VmaRef;
+
+    #[inline]
+    fn deref(&self) -> &VmaRef {
+        &self.vma
+    }
+}
+
+impl VmaMixedMap {
+    /// Borrows a mixed-map area from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// The requirements of [`VmaRef::from_raw`], and `VM_MIXEDMAP` must be set.
+    #[inline]
+    pub unsafe fn from_raw<'a>(vma: *const bindings::vm_area_struct) -> &'a Self {
+        // SAFETY: The caller ensures that the invariants are satisfied for the duration of 'a;
+        // the layout is compatible because of `repr(transparent)`.
+        unsafe { &*vma.cast() }
+    }
+
+    /// Maps a single page at `address` in this area.
+    ///
+    /// The mapping takes its own reference on the page, dropped when the page is unmapped (for
+    /// instance by [`VmaRef::zap_page_range_single`] or when the area goes away).
+    ///
+    /// Fails with `EFAULT` if `address` is outside the area, and with `EBUSY` if a page is
+    /// already mapped there. The page must not be a slab, anonymous or page-cache page, which a
+    /// [`Page`] from [`Page::alloc_page`] never is.
+    #[inline]
+    pub fn vm_insert_page(&self, address: usize, page: &Page) -> Result {
+        // SAFETY: The caller has read access and `VM_MIXEDMAP` is set (type invariants), which
+        // is what `vm_insert_page` needs under the read lock. The page is a valid order-0 page
+        // with a reference held by `page`; the address is checked against the area by the C
+        // side.
+        to_result(unsafe { bindings::vm_insert_page(self.as_ptr(), address, page.as_ptr()) })
+    }
+}
+
+/// An area being set up by a driver's `mmap` handler.
+///
+/// The area is not yet visible to anyone else, so its flags may still be changed: this is where
+/// a driver makes a mapping read-only for good, or marks it for inserting pages later.
+///
+/// # Invariants
+///
+/// The area is being set up by an `mmap()` call, with the mmap write lock held, and is not yet
+/// in the address space's tree, for the lifetime of the reference.
+#[repr(transparent)]
+pub struct VmaNew {
+    vma: VmaRef,
+}
+
+impl Deref for VmaNew {
+    type Target = VmaRef;
+
+    #[inline]
+    fn deref(&self) -> &VmaRef {
+        &self.vma
+    }
+}
+
+impl VmaNew {
+    /// Borrows a new area from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `vma` must be an area being set up by the `mmap` file operation now running, for all of
+    /// 'a.
+    #[inline]
+    pub unsafe fn from_raw<'a>(vma: *mut bindings::vm_area_struct) -> &'a Self {
+        // SAFETY: The caller ensures that the invariants are satisfied for the duration of 'a;
+        // the layout is compatible because of `repr(transparent)`.
+        unsafe { &*vma.cast() }
+    }
+
+    /// Sets the flags in `set` and clears the ones in `unset`.
+    #[inline]
+    fn update_flags(&self, set: vm_flags_t, unset: vm_flags_t) {
+        let mut flags = self.flags();
+        flags |= set;
+        flags &= !unset;
+
+        // SAFETY: By the type invariants the area is not shared yet and its mm is write-locked,
+        // so this write races with nothing. `vm_flags_init()`, a static inline, does the same.
+        unsafe { (*self.as_ptr()).__bindgen_anon_2.__vm_flags = flags };
+    }
+
+    /// Sets `VM_MIXEDMAP`, so that pages can be inserted with [`VmaMixedMap::vm_insert_page`].
+    #[inline]
+    pub fn set_mixedmap(&self) -> &VmaMixedMap {
+        self.update_flags(flags::MIXEDMAP, flags::NONE);
+
+        // SAFETY: We just set `VM_MIXEDMAP`; the write lock is held (type invariants).
+        unsafe { VmaMixedMap::from_raw(self.as_ptr()) }
+    }
+
+    /// Sets `VM_IO`: the area maps memory-mapped I/O or similar, and is skipped by core dumps
+    /// and `get_user_pages`.
+    #[inline]
+    pub fn set_io(&self) {
+        self.update_flags(flags::IO, flags::NONE);
+    }
+
+    /// Sets `VM_DONTEXPAND`: `mremap()` cannot grow the area.
+    #[inline]
+    pub fn set_dontexpand(&self) {
+        self.update_flags(flags::DONTEXPAND, flags::NONE);
+    }
+
+    /// Sets `VM_DONTCOPY`: a child made by `fork()` does not get this area.
+    #[inline]
+    pub fn set_dontcopy(&self) {
+        self.update_flags(flags::DONTCOPY, flags::NONE);
+    }
+
+    /// Sets `VM_DONTDUMP`: core dumps leave this area out.
+    #[inline]
+    pub fn set_dontdump(&self) {
+        self.update_flags(flags::DONTDUMP, flags::NONE);
+    }
+
+    /// Returns whether the area is readable now.
+    #[inline]
+    pub fn readable(&self) -> bool {
+        self.flags() & flags::READ != 0
+    }
+
+    /// Clears `VM_MAYREAD`, so that `mprotect()` can never make the area readable.
+    ///
+    /// Fails with `EINVAL` if the area is readable already.
+    #[inline]
+    pub fn try_clear_mayread(&self) -> Result {
+        if self.readable() {
+            return Err(EINVAL);
+        }
+        self.update_flags(flags::NONE, flags::MAYREAD);
+        Ok(())
+    }
+
+    /// Returns whether the area is writable now.
+    #[inline]
+    pub fn writable(&self) -> bool {
+        self.flags() & flags::WRITE != 0
+    }
+
+    /// Clears `VM_MAYWRITE`, so that `mprotect()` can never make the area writable.
+    ///
+    /// Fails with `EINVAL` if the area is writable already.
+    #[inline]
+    pub fn try_clear_maywrite(&self) -> Result {
+        if self.writable() {
+            return Err(EINVAL);
+        }
+        self.update_flags(flags::NONE, flags::MAYWRITE);
+        Ok(())
+    }
+
+    /// Returns whether the area is executable now.
+    #[inline]
+    pub fn executable(&self) -> bool {
+        self.flags() & flags::EXEC != 0
+    }
+
+    /// Clears `VM_MAYEXEC`, so that `mprotect()` can never make the area executable.
+    ///
+    /// Fails with `EINVAL` if the area is executable already.
+    #[inline]
+    pub fn try_clear_mayexec(&self) -> Result {
+        if self.executable() {
+            return Err(EINVAL);
+        }
+        self.update_flags(flags::NONE, flags::MAYEXEC);
+        Ok(())
     }
 }
 

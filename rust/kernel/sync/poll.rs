@@ -196,3 +196,23 @@ impl PinnedDrop for PollCondVar {
         unsafe { bindings::synchronize_rcu() };
     }
 }
+
+/// Event bits that a `poll` handler returns (the `EPOLL*` values of `<uapi/linux/eventpoll.h>`).
+pub mod events {
+    use crate::bindings;
+
+    /// There is data to read.
+    pub const POLLIN: u32 = bindings::POLLIN;
+    /// There is urgent data to read.
+    pub const POLLPRI: u32 = bindings::POLLPRI;
+    /// Writing now will not block.
+    pub const POLLOUT: u32 = bindings::POLLOUT;
+    /// Error condition.
+    pub const POLLERR: u32 = bindings::POLLERR;
+    /// Hang up: the other side is gone.
+    pub const POLLHUP: u32 = bindings::POLLHUP;
+    /// Normal data may be read.
+    pub const POLLRDNORM: u32 = bindings::POLLRDNORM;
+    /// Normal data may be written.
+    pub const POLLWRNORM: u32 = bindings::POLLWRNORM;
+}

@@ -32,6 +32,7 @@
 
 #include "dfc_test/dfc_test.h"
 #include "ktap.h"
+#include "testlib.h"
 
 #define DEV "/dev/dfc_test"
 
@@ -79,34 +80,6 @@ static int count_fds(void)
 			n++;
 	closedir(d);
 	return n - 1;	/* the directory's own fd */
-}
-
-/*
- * Active objects of a slab cache, from /proc/slabinfo.  The cache is shrunk
- * first: that flushes the per-CPU slabs and KASAN's quarantine, which would
- * otherwise count freed objects as active.
- */
-static long slab_active(const char *cache)
-{
-	char line[512], name[64], path[128];
-	long active = -1, n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
-	f = fopen(path, "w");
-	if (f) {
-		fputs("1", f);
-		fclose(f);
-	}
-	f = fopen("/proc/slabinfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", name, &n) == 2 && !strcmp(name, cache))
-			active = n;
-	fclose(f);
-	return active;
 }
 
 static void test_fd_gone_and_reused(int devfd)
@@ -273,48 +246,23 @@ static void test_no_leaks(int devfd)
 	ktap_result(closers0 >= 0 && closers1 - closers0 < 500, "no_closer_leaked");
 }
 
-static int write_str(const char *path, const char *value)
-{
-	FILE *f = fopen(path, "w");
-	int ok;
-
-	if (!f)
-		return 0;
-	ok = fputs(value, f) >= 0;
-	return fclose(f) == 0 && ok;
-}
-
 /*
  * The closer cannot be allocated (failslab, on its cache only): the ioctl
  * fails with ENOMEM before anything happened to the fd.
  */
 static void test_alloc_failure(int devfd)
 {
-	static const char fs[] = "/sys/kernel/debug/failslab/";
-	static const char cache[] = "/sys/kernel/slab/deferred_fd_closer/failslab";
-	char path[128];
-	int fd, ret, armed = 1;
-	static const char *const knobs[][2] = {
-		{ "cache-filter", "Y" }, { "ignore-gfp-wait", "N" },
-		{ "task-filter", "N" }, { "verbose", "0" }, { "interval", "1" },
-		{ "times", "1" }, { "probability", "100" },
-	};
-	unsigned int i;
+	static const char cache[] = "deferred_fd_closer";
+	int fd, ret, armed;
 
-	if (access(fs, F_OK)) {
+	if (!failslab_present()) {
 		ktap_result(1, "alloc_failure_enomem # SKIP no failslab in this kernel");
 		return;
 	}
 	fd = open("/dev/null", O_RDONLY);
-	armed &= write_str(cache, "1");
-	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
-		snprintf(path, sizeof(path), "%s%s", fs, knobs[i][0]);
-		armed &= write_str(path, knobs[i][1]);
-	}
+	armed = failslab_arm(cache);
 	ret = dfc_close(devfd, fd, 0, NULL);
-	snprintf(path, sizeof(path), "%sprobability", fs);
-	write_str(path, "0");
-	write_str(cache, "0");
+	failslab_disarm(cache);
 	ktap_result(armed && fd >= 0 && ret == -ENOMEM && fd_open(fd), "alloc_failure_enomem");
 	if (!armed)
 		ktap_diag("could not arm failslab");

@@ -86,7 +86,7 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
     ///
     /// ```
     /// use kernel::{
-    ///     c_str,
+    ///     c_str, dev_info,
     ///     fs::File,
     ///     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
     /// };
@@ -107,6 +107,7 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
     /// // SAFETY: `reg` is registered, so its `struct miscdevice` is valid.
     /// let minor = unsafe { (*reg.as_raw()).minor };
     /// assert!(minor != kernel::bindings::MISC_DYNAMIC_MINOR as i32);
+    /// dev_info!(reg.device(), "registered with minor {}\n", minor);
     ///
     /// // Dropping the registration frees the name and the minor for the next one.
     /// drop(reg);

@@ -11,6 +11,7 @@
 use crate::{
     bindings,
     error::{code::EINVAL, to_result, Result},
+    fs::File,
     mm::MmWithUser,
     page::Page,
     types::Opaque,
@@ -108,6 +109,24 @@ impl VmaRef {
         unsafe {
             bindings::zap_page_range_single(self.as_ptr(), address, size, core::ptr::null_mut())
         };
+    }
+
+    /// Returns the file this area maps, if it maps one.
+    ///
+    /// Drivers use it to check that an area of the caller's address space is a mapping of their
+    /// own file before touching it.
+    #[inline]
+    pub fn file(&self) -> Option<&File> {
+        // SAFETY: By the type invariants, the caller holds at least the mmap read lock, so
+        // `vm_file` is stable.
+        let file = unsafe { (*self.as_ptr()).vm_file };
+        if file.is_null() {
+            return None;
+        }
+        // SAFETY: The area holds a reference on its file for as long as it exists, which is at
+        // least as long as this borrow. Because of that reference, the file's count is above one
+        // while any fd refers to it, so every `fdget_pos` on it takes `f_pos_lock`.
+        Some(unsafe { File::from_raw_file(file) })
     }
 
     /// Returns a view of this area that can have pages inserted, if it has `VM_MIXEDMAP` set.

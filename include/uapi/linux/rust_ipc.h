@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * rust_ipc - a small binder-like IPC device (samples/rust/rust_ipc.rs).
+ *
+ * Each open file of /dev/rust-ipc is an endpoint with a numeric id.  An
+ * endpoint that wants to receive maps a receive area from its file, read-only
+ * (at most RUST_IPC_AREA_MAX bytes, offset 0, once).  A sender names the
+ * target endpoint by id and passes a payload and up to RUST_IPC_MAX_FDS file
+ * descriptors.  The driver copies the payload straight into the receiver's
+ * area and holds the files; the receiver learns where the payload is and
+ * gets the files as new descriptors (close-on-exec) in its own table.  When it
+ * frees the buffer, the driver closes those descriptors and releases the
+ * space.
+ *
+ * A send is all or nothing: on error nothing reaches the receiver.
+ *
+ * Errors of RUST_IPC_IOC_SEND:
+ *   EFAULT   the argument or the payload cannot be read
+ *   EINVAL   a reserved field is not zero, too many fds, a target of 0, or
+ *            an fd of a rust_ipc file (which could keep itself alive)
+ *   EBADF    one of the fds is not open
+ *   ESRCH    no such endpoint, or it is gone, or its address space is
+ *   EMSGSIZE the payload is larger than RUST_IPC_MAX_DATA or than the area
+ *   ENOSPC   the receiver has no area mapped, no room left in it, or
+ *            RUST_IPC_MAX_PENDING messages waiting
+ *   ENOMEM   the kernel could not allocate
+ *
+ * Errors of RUST_IPC_IOC_RECV:
+ *   EAGAIN   nothing pending and the file is O_NONBLOCK
+ *   EINTR    a signal arrived while waiting (restarted with SA_RESTART)
+ *   EFAULT   the argument cannot be written (the message stays pending)
+ *   EMFILE   not enough free descriptors for the files (message stays)
+ *
+ * Errors of RUST_IPC_IOC_FREE:
+ *   EINVAL   the offset is not that of a received, unfreed buffer
+ */
+#ifndef _UAPI_LINUX_RUST_IPC_H
+#define _UAPI_LINUX_RUST_IPC_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define RUST_IPC_DEV		"/dev/rust-ipc"
+#define RUST_IPC_MAX_FDS	8
+#define RUST_IPC_MAX_DATA	(256 * 1024)
+#define RUST_IPC_AREA_MAX	(1024 * 1024)
+#define RUST_IPC_MAX_PENDING	64
+
+/**
+ * struct rust_ipc_send - a message to send
+ * @target: id of the receiving endpoint
+ * @num_fds: number of entries of @fds used
+ * @data: user pointer to the payload
+ * @data_size: payload length in bytes (0 is allowed)
+ * @fds: descriptors of the sender to pass; the sender keeps its own
+ */
+struct rust_ipc_send {
+	__u32 target;
+	__u32 num_fds;
+	__u64 data;
+	__u64 data_size;
+	__s32 fds[RUST_IPC_MAX_FDS];
+};
+
+/**
+ * struct rust_ipc_recv - a received message (all fields are written)
+ * @sender: id of the sending endpoint
+ * @num_fds: number of entries of @fds used
+ * @offset: where the payload starts in the receive area; pass it to
+ *	RUST_IPC_IOC_FREE when done
+ * @data_size: payload length in bytes
+ * @fds: the passed files, as new descriptors of the receiver
+ */
+struct rust_ipc_recv {
+	__u32 sender;
+	__u32 num_fds;
+	__u64 offset;
+	__u64 data_size;
+	__s32 fds[RUST_IPC_MAX_FDS];
+};
+
+/**
+ * struct rust_ipc_info - what the driver did for this endpoint
+ * @id: this endpoint's id
+ * @mm_grabbed: 1 once a receive area is mapped and its mm grabbed
+ * @pending: messages waiting to be received
+ * @live_buffers: buffers received and not freed yet
+ * @pages: pages currently installed in the receive area
+ * @pages_installed: pages ever installed with vm_insert_page()
+ * @fds_installed: descriptors ever installed by receives
+ * @fds_closed: descriptors ever closed on free (deferred close)
+ */
+struct rust_ipc_info {
+	__u32 id;
+	__u32 mm_grabbed;
+	__u32 pending;
+	__u32 live_buffers;
+	__u64 pages;
+	__u64 pages_installed;
+	__u64 fds_installed;
+	__u64 fds_closed;
+};
+
+/* Writes this endpoint's id (a __u32, never 0). */
+#define RUST_IPC_IOC_GET_ID	_IOR('r', 1, __u32)
+#define RUST_IPC_IOC_SEND	_IOW('r', 2, struct rust_ipc_send)
+#define RUST_IPC_IOC_RECV	_IOR('r', 3, struct rust_ipc_recv)
+/* Frees the received buffer whose offset is the argument itself. */
+#define RUST_IPC_IOC_FREE	_IO('r', 4)
+#define RUST_IPC_IOC_INFO	_IOR('r', 5, struct rust_ipc_info)
+
+#endif /* _UAPI_LINUX_RUST_IPC_H */

@@ -1,0 +1,746 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A small binder-like IPC driver: passes payloads and files between processes.
+//!
+//! Every open file of `/dev/rust-ipc` is an endpoint with an id. A receiver maps a read-only
+//! receive area; a sender names the receiver by id and sends a payload and some file
+//! descriptors. The user API is in `include/uapi/linux/rust_ipc.h`.
+//!
+//! What each part of the shim layer does here:
+//!
+//! - The receive area's mm is kept with `mmgrab` (`ARef<Mm>` from `current!().mm()`), which does
+//!   not pin the address space: a receiver that exits loses it, and a sender then gets `ESRCH`
+//!   from `mmget_not_zero`.
+//! - A send runs in the sender's context: it upgrades the receiver's mm with `mmget_not_zero`,
+//!   copies the payload into kernel pages, installs new pages in the receiver's area with
+//!   `vm_insert_page` under the mmap read lock, and lets go of the mm with `mmput_async`.
+//! - The sender's files are taken with `File::fget`; the receiver gets them through
+//!   `FileDescriptorReservation`s, all reserved before any is installed.
+//! - Freeing a buffer closes the fds that came with it with `DeferredFdCloser` (the receiver's
+//!   ioctl may still hold one of them), and zaps and frees pages nobody uses any more.
+//!
+//! Locking: an endpoint's `inner` mutex is taken before the receiver's mmap lock, never after it.
+//! The `mmap` handler runs under the mmap write lock, so it only touches `area`, a spinlock that
+//! is never held while sleeping. Payloads are copied from the sender with no mmap lock held.
+
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use kernel::{
+    alloc::flags::__GFP_ZERO,
+    c_str, container_of,
+    fs::{
+        file::{
+            flags::{O_CLOEXEC, O_NONBLOCK},
+            DeferredFdCloser, FileDescriptorReservation,
+        },
+        File,
+    },
+    ioctl::{_IO, _IOC_SIZE, _IOR, _IOW},
+    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    mm::{virt::VmaNew, Mm, MmWithUser, MmWithUserAsync},
+    new_mutex, new_poll_condvar, new_spinlock,
+    page::{Page, PAGE_SIZE},
+    prelude::*,
+    rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation},
+    sync::{
+        poll::{events, PollCondVar, PollTable},
+        Arc, ArcBorrow, Mutex, SpinLock,
+    },
+    types::{ARef, AsBytes, FromBytes},
+    uaccess::{UserSlice, UserSliceReader},
+};
+
+const MAX_FDS: usize = 8;
+const MAX_DATA: usize = 256 * 1024;
+const AREA_MAX: usize = 1024 * 1024;
+const MAX_PENDING: usize = 64;
+/// Buffers start at multiples of this, and take at least this much room.
+const ALIGN: usize = 8;
+
+/// `struct rust_ipc_send`.
+#[repr(C)]
+#[derive(Default)]
+struct SendArgs {
+    target: u32,
+    num_fds: u32,
+    data: u64,
+    data_size: u64,
+    fds: [i32; MAX_FDS],
+}
+
+/// `struct rust_ipc_recv`.
+#[repr(C)]
+#[derive(Default)]
+struct RecvArgs {
+    sender: u32,
+    num_fds: u32,
+    offset: u64,
+    data_size: u64,
+    fds: [i32; MAX_FDS],
+}
+
+/// `struct rust_ipc_info`.
+#[repr(C)]
+#[derive(Default)]
+struct Info {
+    id: u32,
+    mm_grabbed: u32,
+    pending: u32,
+    live_buffers: u32,
+    pages: u64,
+    pages_installed: u64,
+    fds_installed: u64,
+    fds_closed: u64,
+}
+
+// SAFETY: These structs are made of integers only, with no padding (checked below), so any bit
+// pattern is valid and every byte is initialised.
+unsafe impl FromBytes for SendArgs {}
+// SAFETY: See above.
+unsafe impl AsBytes for RecvArgs {}
+// SAFETY: See above.
+unsafe impl AsBytes for Info {}
+
+kernel::static_assert!(core::mem::size_of::<SendArgs>() == 24 + 4 * MAX_FDS);
+kernel::static_assert!(core::mem::size_of::<RecvArgs>() == 24 + 4 * MAX_FDS);
+kernel::static_assert!(core::mem::size_of::<Info>() == 48);
+
+const RUST_IPC_IOC_GET_ID: u32 = _IOR::<u32>(b'r' as u32, 1);
+const RUST_IPC_IOC_SEND: u32 = _IOW::<SendArgs>(b'r' as u32, 2);
+const RUST_IPC_IOC_RECV: u32 = _IOR::<RecvArgs>(b'r' as u32, 3);
+const RUST_IPC_IOC_FREE: u32 = _IO(b'r' as u32, 4);
+const RUST_IPC_IOC_INFO: u32 = _IOR::<Info>(b'r' as u32, 5);
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+module! {
+    type: RustIpcModule,
+    name: "rust_ipc",
+    author: "rfl-shim developers",
+    description: "Binder-like IPC of payloads and file descriptors",
+    license: "GPL",
+}
+
+#[pin_data]
+struct RustIpcModule {
+    registry: Arc<Registry>,
+    #[pin]
+    misc: MiscDeviceRegistration<Endpoint>,
+}
+
+impl kernel::InPlaceModule for RustIpcModule {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        let options = MiscDeviceOptions {
+            name: c_str!("rust-ipc"),
+        };
+
+        try_pin_init!(Self {
+            // Before `misc`: files can be opened as soon as it is registered.
+            registry: Arc::pin_init(
+                pin_init!(Registry {
+                    endpoints <- new_mutex!(RBTree::new(), "Registry::endpoints"),
+                }),
+                GFP_KERNEL
+            )?,
+            misc <- MiscDeviceRegistration::register(options),
+        })
+    }
+}
+
+/// The open endpoints, by id.
+#[pin_data]
+struct Registry {
+    #[pin]
+    endpoints: Mutex<RBTree<u32, Arc<Endpoint>>>,
+}
+
+impl Registry {
+    fn get(&self, id: u32) -> Option<Arc<Endpoint>> {
+        self.endpoints.lock().get(&id).cloned()
+    }
+
+    /// Whether `file` is the file of an endpoint. Such files are not sent: a message holding
+    /// its own endpoint's file would keep that endpoint open forever.
+    fn is_endpoint_file(&self, file: &File) -> bool {
+        let ptr = file.as_ptr() as usize;
+        self.endpoints.lock().values().any(|ep| ep.file == ptr)
+    }
+}
+
+/// The receive area, set once by `mmap`.
+struct Area {
+    start: usize,
+    size: usize,
+    /// The receiver's address space, kept by `mmgrab` only.
+    mm: ARef<Mm>,
+}
+
+/// A page of the receive area, with the number of buffers that use part of it.
+struct PageSlot {
+    page: Arc<Page>,
+    users: u32,
+}
+
+struct Message {
+    sender: u32,
+    offset: usize,
+    size: usize,
+    files: KVec<ARef<File>>,
+}
+
+/// A received buffer, not freed yet: the fds installed with it, each with the closer that will
+/// close it on free.
+struct Buffer {
+    fds: KVec<(u32, DeferredFdCloser)>,
+}
+
+#[derive(Default)]
+struct Stats {
+    pages_installed: AtomicU64,
+    fds_installed: AtomicU64,
+    fds_closed: AtomicU64,
+}
+
+struct Inner {
+    /// Set by `release`: the endpoint takes no more messages.
+    dead: bool,
+    next_seq: u64,
+    /// Messages not received yet, in order.
+    pending: RBTree<u64, Message>,
+    /// Received buffers, by offset.
+    live: RBTree<usize, Buffer>,
+    /// Room taken in the area (by pending and live buffers): offset to length.
+    allocs: RBTree<usize, usize>,
+    /// Pages installed in the area, by index.
+    pages: RBTree<usize, PageSlot>,
+    /// Pending messages, and sends that have reserved room but are still copying.
+    queued: usize,
+}
+
+#[pin_data]
+struct Endpoint {
+    id: u32,
+    /// Identity of this endpoint's file (compared, never dereferenced).
+    file: usize,
+    registry: Arc<Registry>,
+    #[pin]
+    inner: Mutex<Inner>,
+    #[pin]
+    area: SpinLock<Option<Area>>,
+    #[pin]
+    wait: PollCondVar,
+    stats: Stats,
+}
+
+/// Rounds a buffer length up to what it takes in the area.
+fn room_for(size: usize) -> usize {
+    size.max(1).next_multiple_of(ALIGN)
+}
+
+/// Index range of the pages that `offset..offset + len` touches (`len > 0`).
+fn page_range(offset: usize, len: usize) -> core::ops::RangeInclusive<usize> {
+    offset / PAGE_SIZE..=(offset + len - 1) / PAGE_SIZE
+}
+
+impl Inner {
+    /// First fit: the lowest offset with `len` bytes free in an area of `area_size` bytes.
+    fn find_room(&self, len: usize, area_size: usize) -> Option<usize> {
+        let mut candidate = 0;
+        for (&offset, &taken) in self.allocs.iter() {
+            if offset >= candidate + len {
+                break;
+            }
+            candidate = candidate.max(offset + taken);
+        }
+        (candidate + len <= area_size).then_some(candidate)
+    }
+
+    /// Drops one user of each page of `offset..offset + len`. Pages left with none are
+    /// unmapped from `area` (where its mapping is still the endpoint's `file`) and freed.
+    fn put_pages(
+        &mut self,
+        offset: usize,
+        len: usize,
+        area: Option<(&MmWithUser, usize)>,
+        file: usize,
+    ) {
+        let guard = area.map(|(mm, start)| (mm.mmap_read_lock(), start));
+        for index in page_range(offset, len) {
+            let Some(slot) = self.pages.get_mut(&index) else {
+                continue;
+            };
+            slot.users -= 1;
+            if slot.users > 0 {
+                continue;
+            }
+            let page = self.pages.remove(&index);
+            if let Some((guard, start)) = &guard {
+                let addr = start + index * PAGE_SIZE;
+                if let Some(vma) = guard.vma_lookup(addr) {
+                    if vma.file().map(|f| f.as_ptr() as usize) == Some(file) {
+                        vma.zap_page_range_single(addr, PAGE_SIZE);
+                    }
+                }
+            }
+            // Unmapped: the page goes back to the allocator.
+            drop(page);
+        }
+    }
+}
+
+/// The pages of a reserved range, in order, from the one holding `offset`.
+type RangePages = KVec<Arc<Page>>;
+
+/// Copies `size` bytes from `reader` to `offset` of the area, whose pages are `pages`.
+fn copy_payload(
+    reader: &mut UserSliceReader,
+    offset: usize,
+    size: usize,
+    pages: &RangePages,
+) -> Result {
+    let first = offset / PAGE_SIZE;
+    let mut copied = 0;
+    for (i, page) in pages.iter().enumerate() {
+        let from = (offset + copied).max((first + i) * PAGE_SIZE);
+        let chunk = (size - copied).min((first + i + 1) * PAGE_SIZE - from);
+        if chunk == 0 {
+            break;
+        }
+        // SAFETY: `from..from + chunk` is in a range reserved for this message: nothing else in
+        // the kernel reads or writes it, and user space can only read it.
+        unsafe { page.copy_from_user_slice_raw(reader, from % PAGE_SIZE, chunk)? };
+        copied += chunk;
+    }
+    Ok(())
+}
+
+/// Zeroes `offset..offset + len` of the area, whose pages are `pages`.
+fn zero_range(offset: usize, len: usize, pages: &RangePages) {
+    let first = offset / PAGE_SIZE;
+    for (i, page) in pages.iter().enumerate() {
+        let from = offset.max((first + i) * PAGE_SIZE);
+        let end = (offset + len).min((first + i + 1) * PAGE_SIZE);
+        if from < end {
+            // SAFETY: As in `copy_payload`.
+            let _ = unsafe { page.fill_zero_raw(from % PAGE_SIZE, end - from) };
+        }
+    }
+}
+
+impl Endpoint {
+    /// Borrows the receiver's address space if it still has users, with the area's bounds.
+    fn area_mm(&self) -> Result<(usize, usize, ARef<MmWithUserAsync>)> {
+        let area = self.area.lock();
+        let area = area.as_ref().ok_or(ENOSPC)?;
+        let mm = area.mm.mmget_not_zero().ok_or(ESRCH)?;
+        Ok((area.start, area.size, MmWithUser::into_mmput_async(mm)))
+    }
+
+    fn send(&self, args: &SendArgs) -> Result {
+        let num_fds = args.num_fds as usize;
+        if num_fds > MAX_FDS || args.target == 0 {
+            return Err(EINVAL);
+        }
+        let size = usize::try_from(args.data_size).map_err(|_| EMSGSIZE)?;
+        if size > MAX_DATA {
+            return Err(EMSGSIZE);
+        }
+        let data = usize::try_from(args.data).map_err(|_| EFAULT)?;
+
+        // Every file first: a bad fd fails the send before anything is reserved.
+        let mut files = KVec::with_capacity(num_fds, GFP_KERNEL)?;
+        for &fd in &args.fds[..num_fds] {
+            let fd = u32::try_from(fd).map_err(|_| EBADF)?;
+            let file = File::fget(fd)?;
+            if self.registry.is_endpoint_file(&file) {
+                return Err(EINVAL);
+            }
+            files.push(file, GFP_KERNEL)?;
+        }
+
+        let target = self.registry.get(args.target).ok_or(ESRCH)?;
+        target.deliver(self.id, UserSlice::new(data, size).reader(), size, files)
+    }
+
+    /// Maps `pages` (index, page) in this endpoint's area; on failure, none stays mapped.
+    fn map_pages(
+        &self,
+        mm: &MmWithUser,
+        start: usize,
+        pages: &[(usize, Arc<Page>, RBTreeNodeReservation<usize, PageSlot>)],
+    ) -> Result {
+        let guard = mm.mmap_read_lock();
+        for (done, (index, page, _)) in pages.iter().enumerate() {
+            let addr = start + index * PAGE_SIZE;
+            let result = match guard.vma_lookup(addr) {
+                Some(vma) if vma.file().map(|f| f.as_ptr() as usize) == Some(self.file) => {
+                    match vma.check_mixedmap() {
+                        Some(vma) => vma.vm_insert_page(addr, page),
+                        None => Err(ESRCH),
+                    }
+                }
+                // The receiver unmapped (part of) its area.
+                _ => Err(ESRCH),
+            };
+            if let Err(err) = result {
+                for (index, _, _) in pages.iter().take(done) {
+                    let addr = start + index * PAGE_SIZE;
+                    if let Some(vma) = guard.vma_lookup(addr) {
+                        vma.zap_page_range_single(addr, PAGE_SIZE);
+                    }
+                }
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reserves `len` bytes of the area for a message, with its pages allocated and mapped.
+    fn reserve(
+        &self,
+        mm: &MmWithUser,
+        start: usize,
+        area_size: usize,
+        len: usize,
+    ) -> Result<(usize, RangePages)> {
+        let mut inner = self.inner.lock();
+        if inner.dead {
+            return Err(ESRCH);
+        }
+        if inner.queued >= MAX_PENDING {
+            return Err(ENOSPC);
+        }
+        let offset = inner.find_room(len, area_size).ok_or(ENOSPC)?;
+
+        // Everything that can fail, before anything is changed.
+        let alloc_node = RBTreeNode::new(offset, len, GFP_KERNEL)?;
+        let mut pages = KVec::new();
+        let mut new_pages = KVec::new();
+        for index in page_range(offset, len) {
+            let page = match inner.pages.get(&index) {
+                Some(slot) => slot.page.clone(),
+                None => {
+                    let page = Arc::new(Page::alloc_page(GFP_KERNEL | __GFP_ZERO)?, GFP_KERNEL)?;
+                    let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
+                    new_pages.push((index, page.clone(), node), GFP_KERNEL)?;
+                    page
+                }
+            };
+            pages.push(page, GFP_KERNEL)?;
+        }
+        self.map_pages(mm, start, &new_pages)?;
+
+        // Commit: nothing below fails.
+        for index in page_range(offset, len) {
+            if let Some(slot) = inner.pages.get_mut(&index) {
+                slot.users += 1;
+            }
+        }
+        for (index, page, node) in new_pages.into_iter() {
+            inner
+                .pages
+                .insert(node.into_node(index, PageSlot { page, users: 1 }));
+            self.stats.pages_installed.fetch_add(1, Ordering::Relaxed);
+        }
+        inner.allocs.insert(alloc_node);
+        inner.queued += 1;
+        Ok((offset, pages))
+    }
+
+    /// Gives back a reservation whose send failed.
+    fn unreserve(&self, mm: &MmWithUser, start: usize, offset: usize, len: usize) {
+        let mut inner = self.inner.lock();
+        // After `release`, the reservation went with everything else.
+        if inner.dead {
+            return;
+        }
+        inner.allocs.remove(&offset);
+        inner.queued -= 1;
+        inner.put_pages(offset, len, Some((mm, start)), self.file);
+    }
+
+    /// Puts a message from `sender` in this endpoint's area and queue; in the sender's context.
+    ///
+    /// The payload is copied with no lock held: a sender whose memory is slow to fault in (or
+    /// never does, with userfaultfd) holds up nobody but itself.
+    fn deliver(
+        &self,
+        sender: u32,
+        mut reader: UserSliceReader,
+        size: usize,
+        files: KVec<ARef<File>>,
+    ) -> Result {
+        let (start, area_size, mm) = self.area_mm()?;
+        if size > area_size {
+            return Err(EMSGSIZE);
+        }
+        let len = room_for(size);
+        let msg_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
+
+        let (offset, pages) = self.reserve(&mm, start, area_size, len)?;
+        if let Err(err) = copy_payload(&mut reader, offset, size, &pages) {
+            // Nothing of a failed send is left in the area.
+            zero_range(offset, len, &pages);
+            drop(pages);
+            self.unreserve(&mm, start, offset, len);
+            return Err(err);
+        }
+        drop(pages);
+
+        let mut inner = self.inner.lock();
+        if inner.dead {
+            return Err(ESRCH);
+        }
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        inner.pending.insert(msg_node.into_node(
+            seq,
+            Message {
+                sender,
+                offset,
+                size,
+                files,
+            },
+        ));
+        drop(inner);
+        self.wait.notify_all();
+        // `mm` goes with `mmput_async`: this may be the last user of the receiver's mm.
+        drop(mm);
+        Ok(())
+    }
+
+    fn recv(&self, file: &File, arg: usize, size: usize) -> Result {
+        let live_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
+        let back_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
+
+        // Take the first message out; it goes back in front if it cannot be received.
+        let (seq, msg) = {
+            let mut inner = self.inner.lock();
+            let seq = loop {
+                if let Some((&seq, _)) = inner.pending.iter().next() {
+                    break seq;
+                }
+                if file.flags() & O_NONBLOCK != 0 {
+                    return Err(EAGAIN);
+                }
+                if self.wait.wait_interruptible(&mut inner) {
+                    return Err(ERESTARTSYS);
+                }
+            };
+            match inner.pending.remove_node(&seq) {
+                Some(node) => node.to_key_value(),
+                None => return Err(EINVAL),
+            }
+        };
+
+        // With no lock held (writing to user memory may fault for long): reserve every fd, and
+        // its closer, then tell user space. A failure installs none.
+        let reserve_and_answer =
+            || -> Result<KVec<(FileDescriptorReservation, DeferredFdCloser)>> {
+                let mut reserved = KVec::with_capacity(msg.files.len(), GFP_KERNEL)?;
+                for _ in 0..msg.files.len() {
+                    let res = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?;
+                    let closer = DeferredFdCloser::new(GFP_KERNEL)?;
+                    reserved.push((res, closer), GFP_KERNEL)?;
+                }
+                let mut out = RecvArgs {
+                    sender: msg.sender,
+                    num_fds: msg.files.len() as u32,
+                    offset: msg.offset as u64,
+                    data_size: msg.size as u64,
+                    ..Default::default()
+                };
+                for (slot, (res, _)) in out.fds.iter_mut().zip(reserved.iter()) {
+                    *slot = res.reserved_fd() as i32;
+                }
+                UserSlice::new(arg, size).writer().write(&out)?;
+                Ok(reserved)
+            };
+        let reserved = match reserve_and_answer() {
+            Ok(reserved) => reserved,
+            Err(err) => {
+                self.inner
+                    .lock()
+                    .pending
+                    .insert(back_node.into_node(seq, msg));
+                return Err(err);
+            }
+        };
+        let mut fds = match KVec::with_capacity(reserved.len(), GFP_KERNEL) {
+            Ok(fds) => fds,
+            Err(err) => {
+                self.inner
+                    .lock()
+                    .pending
+                    .insert(back_node.into_node(seq, msg));
+                return Err(err.into());
+            }
+        };
+
+        // Commit: nothing below fails.
+        let offset = msg.offset;
+        for ((res, closer), file) in reserved.into_iter().zip(msg.files.into_iter()) {
+            let fd = res.reserved_fd();
+            res.fd_install(file);
+            // Capacity was reserved above.
+            let _ = fds.push((fd, closer), GFP_ATOMIC);
+            self.stats.fds_installed.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut inner = self.inner.lock();
+        inner.queued -= 1;
+        inner
+            .live
+            .insert(live_node.into_node(offset, Buffer { fds }));
+        Ok(())
+    }
+
+    fn free(&self, offset: usize) -> Result {
+        let mut inner = self.inner.lock();
+        let buffer = inner.live.remove(&offset).ok_or(EINVAL)?;
+        let len = inner.allocs.remove(&offset).unwrap_or(ALIGN);
+        // Unmapped with the lock held, so that no send maps a new page there first. Without
+        // users, the address space has no mappings left to unmap.
+        let area = self.area_mm().ok();
+        inner.put_pages(
+            offset,
+            len,
+            area.as_ref().map(|(start, _, mm)| (&***mm, *start)),
+            self.file,
+        );
+        drop(inner);
+
+        // Close on free, with no lock held (a close may call into any file's `flush`). The
+        // receiver may have closed or replaced an fd meanwhile: its business, reported as EBADF.
+        for (fd, closer) in buffer.fds.into_iter() {
+            if closer.close_fd(fd).is_ok() {
+                self.stats.fds_closed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+
+    fn info(&self) -> Info {
+        let mm_grabbed = self.area.lock().is_some() as u32;
+        let inner = self.inner.lock();
+        Info {
+            id: self.id,
+            mm_grabbed,
+            pending: inner.pending.iter().count() as u32,
+            live_buffers: inner.live.iter().count() as u32,
+            pages: inner.pages.iter().count() as u64,
+            pages_installed: self.stats.pages_installed.load(Ordering::Relaxed),
+            fds_installed: self.stats.fds_installed.load(Ordering::Relaxed),
+            fds_closed: self.stats.fds_closed.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[vtable]
+impl MiscDevice for Endpoint {
+    type Ptr = Arc<Endpoint>;
+
+    fn open(file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<Endpoint>> {
+        // SAFETY: Only `RustIpcModule` registers `Endpoint`s, as its `misc` field, and the
+        // module outlives its registration, which `misc_open()` keeps registered during `open`.
+        let module = unsafe { &*container_of!(misc, RustIpcModule, misc) };
+        let registry = &module.registry;
+
+        let mut endpoints = registry.endpoints.lock();
+        let mut id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        while id == 0 || endpoints.get(&id).is_some() {
+            id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        }
+        let ep = Arc::pin_init(
+            try_pin_init!(Endpoint {
+                id,
+                file: file.as_ptr() as usize,
+                registry: registry.clone(),
+                inner <- new_mutex!(Inner {
+                    dead: false,
+                    next_seq: 0,
+                    pending: RBTree::new(),
+                    live: RBTree::new(),
+                    allocs: RBTree::new(),
+                    pages: RBTree::new(),
+                    queued: 0,
+                }, "Endpoint::inner"),
+                area <- new_spinlock!(None, "Endpoint::area"),
+                wait <- new_poll_condvar!("Endpoint::wait"),
+                stats: Stats::default(),
+            }),
+            GFP_KERNEL,
+        )?;
+        endpoints.try_create_and_insert(id, ep.clone(), GFP_KERNEL)?;
+        Ok(ep)
+    }
+
+    fn release(ep: Arc<Endpoint>, _file: &File) {
+        ep.registry.endpoints.lock().remove(&ep.id);
+
+        // Everything goes: the files of pending messages, the closers of live buffers (their fds
+        // now belong to the receiver), the pages (no mapping is left: a mapping holds the file),
+        // then the mm, with `mmdrop`.
+        let inner = {
+            let mut inner = ep.inner.lock();
+            inner.dead = true;
+            (
+                core::mem::replace(&mut inner.pending, RBTree::new()),
+                core::mem::replace(&mut inner.live, RBTree::new()),
+                core::mem::replace(&mut inner.allocs, RBTree::new()),
+                core::mem::replace(&mut inner.pages, RBTree::new()),
+            )
+        };
+        drop(inner);
+        let area = ep.area.lock().take();
+        drop(area);
+    }
+
+    fn mmap(ep: ArcBorrow<'_, Endpoint>, _file: &File, vma: &VmaNew) -> Result {
+        let size = vma.end() - vma.start();
+        if size > AREA_MAX {
+            return Err(EINVAL);
+        }
+        // Read-only for good, not inherited, not growable; pages come with `vm_insert_page`.
+        vma.try_clear_maywrite().map_err(|_| EPERM)?;
+        vma.set_dontcopy();
+        vma.set_dontexpand();
+        vma.set_mixedmap();
+
+        let task = current!();
+        let mm = task.mm().ok_or(ESRCH)?;
+        let mut area = ep.area.lock();
+        if area.is_some() {
+            return Err(EBUSY);
+        }
+        *area = Some(Area {
+            start: vma.start(),
+            size,
+            mm: ARef::from(&**mm),
+        });
+        Ok(())
+    }
+
+    fn poll(ep: ArcBorrow<'_, Endpoint>, file: &File, table: &mut PollTable) -> Result<u32> {
+        table.register_wait(file, &ep.wait);
+        if ep.inner.lock().pending.iter().next().is_some() {
+            Ok(events::POLLIN | events::POLLRDNORM)
+        } else {
+            Ok(0)
+        }
+    }
+
+    fn ioctl(ep: ArcBorrow<'_, Endpoint>, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        let size = _IOC_SIZE(cmd);
+        match cmd {
+            RUST_IPC_IOC_GET_ID => UserSlice::new(arg, size).writer().write(&ep.id)?,
+            RUST_IPC_IOC_SEND => {
+                let args: SendArgs = UserSlice::new(arg, size).reader().read()?;
+                ep.send(&args)?;
+            }
+            RUST_IPC_IOC_RECV => ep.recv(file, arg, size)?,
+            RUST_IPC_IOC_FREE => ep.free(arg)?,
+            RUST_IPC_IOC_INFO => UserSlice::new(arg, size).writer().write(&ep.info())?,
+            _ => return Err(ENOTTY),
+        }
+        Ok(0)
+    }
+}

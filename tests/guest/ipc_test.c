@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipc_test - the binder-like sample (samples/rust/rust_ipc.rs) from user
+ * space, across processes.
+ *
+ * The parent is the main receiver: it maps a receive area and checks what
+ * arrives there.  Senders are forked children with endpoints of their own
+ * (sending from another address space is the point).  Every error of a send
+ * is provoked, each followed by a check that the receiver's state did not
+ * move; a receiver killed with messages pending, and one whose address space
+ * is gone while its file lives on, must give ESRCH and leak nothing.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/rust_ipc.h>
+
+#include "ktap.h"
+#include "testlib.h"
+
+#define AREA_SIZE	RUST_IPC_AREA_MAX
+
+static long page_size;
+
+static int ep_open(void)
+{
+	return open(RUST_IPC_DEV, O_RDWR | O_CLOEXEC);
+}
+
+static uint32_t ep_id(int ep)
+{
+	uint32_t id = 0;
+
+	if (ioctl(ep, RUST_IPC_IOC_GET_ID, &id))
+		return 0;
+	return id;
+}
+
+static struct rust_ipc_info ep_info(int ep)
+{
+	struct rust_ipc_info info;
+
+	if (ioctl(ep, RUST_IPC_IOC_INFO, &info))
+		memset(&info, 0xff, sizeof(info));
+	return info;
+}
+
+/* Sends; returns 0 or -errno. */
+static int ep_send(int ep, uint32_t target, const void *data, size_t size,
+		   const int *fds, unsigned int num_fds)
+{
+	struct rust_ipc_send s = {
+		.target = target, .num_fds = num_fds,
+		.data = (uintptr_t)data, .data_size = size,
+	};
+	unsigned int i;
+
+	for (i = 0; i < num_fds && i < RUST_IPC_MAX_FDS; i++)
+		s.fds[i] = fds[i];
+	return ioctl(ep, RUST_IPC_IOC_SEND, &s) ? -errno : 0;
+}
+
+static int ep_recv(int ep, struct rust_ipc_recv *r)
+{
+	return ioctl(ep, RUST_IPC_IOC_RECV, r) ? -errno : 0;
+}
+
+static int ep_free(int ep, uint64_t offset)
+{
+	return ioctl(ep, RUST_IPC_IOC_FREE, (unsigned long)offset) ? -errno : 0;
+}
+
+/* The byte at index I of the payload of size SIZE sent with seed SEED. */
+static unsigned char pattern(size_t i, size_t size, unsigned int seed)
+{
+	return (unsigned char)(i * 131 + size * 7 + seed * 17 + (i >> 12));
+}
+
+static void fill(unsigned char *buf, size_t size, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		buf[i] = pattern(i, size, seed);
+}
+
+static int check(const unsigned char *buf, size_t size, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (buf[i] != pattern(i, size, seed))
+			return 0;
+	return 1;
+}
+
+/*
+ * Runs FN(ARG) in a forked child with an endpoint of its own and returns what
+ * it returned (an int, through a pipe), or INT32_MIN if the child died.
+ */
+static int in_child(int (*fn)(int ep, void *arg), void *arg)
+{
+	int p[2], ret = INT32_MIN, status;
+	pid_t pid;
+
+	if (pipe(p))
+		return INT32_MIN;
+	pid = fork();
+	if (!pid) {
+		int ep = ep_open(), r = fn(ep, arg);
+
+		write(p[1], &r, sizeof(r));
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &ret, sizeof(ret)) != sizeof(ret))
+		ret = INT32_MIN;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	return ret;
+}
+
+struct send_req {
+	uint32_t target;
+	const void *data;
+	size_t size;
+	int fds[RUST_IPC_MAX_FDS];
+	unsigned int num_fds;
+	struct rust_ipc_send *raw;	/* if set, sent as it is */
+	void *raw_ptr;			/* if set, passed as the ioctl argument */
+};
+
+static int do_send(int ep, void *arg)
+{
+	struct send_req *r = arg;
+
+	if (r->raw_ptr)
+		return ioctl(ep, RUST_IPC_IOC_SEND, r->raw_ptr) ? -errno : 0;
+	if (r->raw)
+		return ioctl(ep, RUST_IPC_IOC_SEND, r->raw) ? -errno : 0;
+	return ep_send(ep, r->target, r->data, r->size, r->fds, r->num_fds);
+}
+
+static int child_send(struct send_req *r)
+{
+	return in_child(do_send, r);
+}
+
+static sigjmp_buf probe_env;
+
+static void probe_handler(int sig)
+{
+	siglongjmp(probe_env, sig);
+}
+
+static int probe_write(char *addr)
+{
+	struct sigaction sa = { .sa_handler = probe_handler }, old;
+	int sig;
+
+	sigaction(SIGSEGV, &sa, &old);
+	sig = sigsetjmp(probe_env, 1);
+	if (!sig)
+		__atomic_store_n(addr, 1, __ATOMIC_RELAXED);
+	sigaction(SIGSEGV, &old, NULL);
+	return sig;
+}
+
+static int ep;			/* the parent's endpoint */
+static uint32_t id;
+static unsigned char *area;
+
+static void test_setup(void)
+{
+	int other = ep_open();
+	struct send_req req = { 0 };
+
+	ep = ep_open();
+	id = ep_id(ep);
+	ktap_result(ep >= 0 && other >= 0 && id && ep_id(other) && ep_id(other) != id,
+		    "endpoints_have_distinct_ids");
+	close(other);
+
+	/* No area yet: nowhere to put a message. */
+	req.target = id;
+	ktap_result(ep_info(ep).mm_grabbed == 0 && child_send(&req) == -ENOSPC,
+		    "send_before_mmap_enospc");
+
+	errno = 0;
+	ktap_result(mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, ep, 0) ==
+		    MAP_FAILED && errno == EPERM, "mmap_writable_eperm");
+	errno = 0;
+	ktap_result(mmap(NULL, 2 * AREA_SIZE, PROT_READ, MAP_SHARED, ep, 0) == MAP_FAILED &&
+		    errno == EINVAL, "mmap_too_large_einval");
+	area = mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, ep, 0);
+	ktap_result(area != MAP_FAILED && ep_info(ep).mm_grabbed == 1, "mmap_grabs_mm");
+	errno = 0;
+	ktap_result(mmap(NULL, page_size, PROT_READ, MAP_SHARED, ep, 0) == MAP_FAILED &&
+		    errno == EBUSY, "second_mmap_ebusy");
+	errno = 0;
+	ktap_result(mprotect(area, page_size, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
+		    "area_mprotect_write_eacces");
+}
+
+/* Receives one message without blocking; checks and frees it. */
+static int recv_check_free(uint32_t sender, size_t size, unsigned int seed)
+{
+	struct rust_ipc_recv r;
+	int ok;
+
+	if (ep_recv(ep, &r))
+		return 0;
+	ok = r.sender == sender && r.data_size == size && r.num_fds == 0 &&
+	     r.offset + size <= AREA_SIZE && check(area + r.offset, size, seed);
+	return ep_free(ep, r.offset) == 0 && ok;
+}
+
+static int do_send_sizes(int cep, void *arg)
+{
+	static const size_t sizes[] = {
+		0, 1, 7, 8, 100, 4095, 4096, 4097, 12345, 65536, 65537,
+		RUST_IPC_MAX_DATA - 1, RUST_IPC_MAX_DATA,
+	};
+	unsigned char *buf = malloc(RUST_IPC_MAX_DATA);
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		fill(buf, sizes[i], i);
+		if (ep_send(cep, id, buf, sizes[i], NULL, 0))
+			return -(int)i - 1;
+	}
+	free(buf);
+	return ep_id(cep);
+}
+
+static void test_payloads(void)
+{
+	static const size_t sizes[] = {
+		0, 1, 7, 8, 100, 4095, 4096, 4097, 12345, 65536, 65537,
+		RUST_IPC_MAX_DATA - 1, RUST_IPC_MAX_DATA,
+	};
+	struct rust_ipc_info info;
+	struct pollfd pfd = { .fd = ep, .events = POLLIN };
+	int sender, ok = 1;
+	unsigned int i;
+
+	ok &= poll(&pfd, 1, 0) == 0;
+	sender = in_child(do_send_sizes, NULL);
+	info = ep_info(ep);
+	ok &= sender > 0 && info.pending == ARRAY_SIZE(sizes) && info.pages > 0;
+	ok &= poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+	for (i = 0; ok && i < ARRAY_SIZE(sizes); i++)
+		ok &= recv_check_free(sender, sizes[i], i);
+	info = ep_info(ep);
+	ktap_result(ok && info.pending == 0 && info.live_buffers == 0 && info.pages == 0,
+		    "payload_integrity_0_to_limit");
+	ktap_result(info.pages_installed > 0, "pages_installed_and_released");
+}
+
+/* State of the receiver that a failed send must leave as it was. */
+static int unchanged(const struct rust_ipc_info *before)
+{
+	struct rust_ipc_info now = ep_info(ep);
+	struct rust_ipc_recv r;
+
+	return now.pending == before->pending && now.live_buffers == before->live_buffers &&
+	       now.pages == before->pages && ep_recv(ep, &r) == -EAGAIN;
+}
+
+static void send_error(const char *name, struct send_req *req, int expected)
+{
+	struct rust_ipc_info before = ep_info(ep);
+	int ret = child_send(req);
+
+	ktap_result(ret == expected && unchanged(&before), "%s", name);
+	if (ret != expected)
+		ktap_diag("send returned %d, expected %d", ret, expected);
+}
+
+static void test_send_errors(void)
+{
+	unsigned char *buf = malloc(RUST_IPC_MAX_DATA + 1);
+	struct rust_ipc_send raw = { .target = 0 };
+	struct rust_ipc_recv keep;
+	struct send_req req;
+	unsigned char *holey;
+	int p[2], n, keep_ok;
+	char c;
+
+	fill(buf, RUST_IPC_MAX_DATA + 1, 0);
+	fcntl(ep, F_SETFL, O_NONBLOCK);
+
+	req = (struct send_req){ .target = id, .data = buf, .size = 10,
+				 .fds = { 0, 999 }, .num_fds = 2 };
+	send_error("bad_fd_ebadf", &req, -EBADF);
+	req.fds[1] = -1;
+	send_error("negative_fd_ebadf", &req, -EBADF);
+
+	req = (struct send_req){ .target = id, .data = (void *)8, .size = 10 };
+	send_error("bad_data_pointer_efault", &req, -EFAULT);
+	req = (struct send_req){ .raw_ptr = (void *)8 };
+	send_error("bad_argument_pointer_efault", &req, -EFAULT);
+
+	/*
+	 * The payload faults after a page and a half.  A live buffer keeps the
+	 * area's first page mapped: the bytes that got copied there before the
+	 * fault must be wiped again, the other pages unmapped.
+	 */
+	req = (struct send_req){ .target = id, .data = "keep", .size = 4 };
+	keep_ok = child_send(&req) == 0 && ep_recv(ep, &keep) == 0 && keep.offset == 0;
+	holey = mmap(NULL, 3 * page_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(holey, 0x77, 2 * page_size);
+	munmap(holey + 2 * page_size, page_size);
+	req = (struct send_req){ .target = id, .data = holey + page_size / 2,
+				 .size = 2 * page_size };
+	send_error("payload_faults_midway_efault", &req, -EFAULT);
+	for (n = 8; n < page_size && !area[n]; n++)
+		;
+	ktap_result(keep_ok && n == page_size && ep_info(ep).pages == 1 &&
+		    !memcmp(area, "keep", 4), "failed_payload_wiped");
+	ep_free(ep, keep.offset);
+
+	req = (struct send_req){ .target = 0xfffffff0, .data = buf, .size = 10 };
+	send_error("unknown_target_esrch", &req, -ESRCH);
+	req = (struct send_req){ .target = id, .data = buf, .size = RUST_IPC_MAX_DATA + 1 };
+	send_error("too_large_emsgsize", &req, -EMSGSIZE);
+	req.size = (size_t)-1;
+	send_error("huge_size_emsgsize", &req, -EMSGSIZE);
+	raw = (struct rust_ipc_send){ .target = id, .num_fds = RUST_IPC_MAX_FDS + 1 };
+	req = (struct send_req){ .raw = &raw };
+	send_error("too_many_fds_einval", &req, -EINVAL);
+	raw = (struct rust_ipc_send){ .target = 0 };
+	send_error("target_zero_einval", &req, -EINVAL);
+
+	/* An endpoint's own file cannot travel: it could keep itself open. */
+	req = (struct send_req){ .target = id, .fds = { ep }, .num_fds = 1 };
+	send_error("endpoint_fd_einval", &req, -EINVAL);
+
+	/*
+	 * A good fd next to a bad one: the send fails and the driver keeps no
+	 * reference to the good one (the pipe's reader sees EOF once we close
+	 * our write end).
+	 */
+	if (pipe(p) == 0) {
+		req = (struct send_req){ .target = id, .fds = { p[1], 12345 }, .num_fds = 2 };
+		send_error("good_and_bad_fd_ebadf", &req, -EBADF);
+		close(p[1]);
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		ktap_result(read(p[0], &c, 1) == 0, "good_fd_not_kept");
+		close(p[0]);
+	}
+	munmap(holey, 2 * page_size);
+	free(buf);
+}
+
+static int do_fill_area(int cep, void *arg)
+{
+	unsigned char *buf = malloc(RUST_IPC_MAX_DATA);
+	int i, ret = 0;
+
+	(void)arg;
+	memset(buf, 0x42, RUST_IPC_MAX_DATA);
+	/* Four of the largest messages fill the area exactly. */
+	for (i = 0; i < 4 && !ret; i++)
+		ret = ep_send(cep, id, buf, RUST_IPC_MAX_DATA, NULL, 0);
+	if (!ret)
+		ret = ep_send(cep, id, buf, 1, NULL, 0) == -ENOSPC ? 1 : -1000;
+	free(buf);
+	return ret;
+}
+
+static int do_fill_queue(int cep, void *arg)
+{
+	int i, ret = 0;
+
+	(void)arg;
+	for (i = 0; i < RUST_IPC_MAX_PENDING && !ret; i++)
+		ret = ep_send(cep, id, "x", 1, NULL, 0);
+	if (!ret)
+		ret = ep_send(cep, id, "x", 1, NULL, 0) == -ENOSPC ? 1 : -1000;
+	return ret;
+}
+
+static int drain(void)
+{
+	struct rust_ipc_recv r;
+	int n = 0;
+
+	while (ep_recv(ep, &r) == 0) {
+		ep_free(ep, r.offset);
+		n++;
+	}
+	return n;
+}
+
+static void test_no_room(void)
+{
+	ktap_result(in_child(do_fill_area, NULL) == 1 && drain() == 4, "area_full_enospc");
+	ktap_result(in_child(do_fill_queue, NULL) == 1 && drain() == RUST_IPC_MAX_PENDING,
+		    "queue_full_enospc");
+	ktap_result(ep_info(ep).pages == 0, "pages_released_after_drain");
+}
+
+static void test_recv_and_free_errors(void)
+{
+	struct rust_ipc_recv r;
+	struct send_req req = { .target = id, .data = "abc", .size = 3 };
+	int ret;
+
+	ktap_result(ep_recv(ep, &r) == -EAGAIN, "recv_empty_nonblocking_eagain");
+	ktap_result(ep_free(ep, 0) == -EINVAL && ep_free(ep, 4096) == -EINVAL,
+		    "free_unknown_offset_einval");
+	child_send(&req);
+	/* The answer cannot be written: the message stays for the next try. */
+	ret = ioctl(ep, RUST_IPC_IOC_RECV, (void *)8) ? -errno : 0;
+	ktap_result(ret == -EFAULT && ep_info(ep).pending == 1, "recv_bad_pointer_keeps_message");
+	ret = ep_recv(ep, &r);
+	ktap_result(ret == 0 && r.data_size == 3 && !memcmp(area + r.offset, "abc", 3),
+		    "recv_after_failed_recv");
+	ktap_result(ep_free(ep, r.offset) == 0 && ep_free(ep, r.offset) == -EINVAL,
+		    "double_free_einval");
+	ktap_result(probe_write((char *)area) == SIGSEGV, "area_not_writable");
+}
+
+struct fd_child {
+	int ok;
+};
+
+/*
+ * Sends the write end of a pipe and a memfd, keeps the read end: it must read
+ * what the receiver writes through the passed end, then EOF once the
+ * receiver frees the buffer.
+ */
+static int do_send_fds(int cep, void *arg)
+{
+	static const char content[] = "memfd content";
+	int p[2], mfd, ret, fds[2];
+	char buf[16] = { 0 };
+	ssize_t n;
+
+	(void)arg;
+	if (pipe(p))
+		return -1;
+	mfd = memfd_create("ipc_test", MFD_CLOEXEC);
+	if (mfd < 0 || write(mfd, content, sizeof(content)) != sizeof(content))
+		return -2;
+	fds[0] = p[1];
+	fds[1] = mfd;
+	ret = ep_send(cep, id, "fds", 3, fds, 2);
+	close(p[1]);
+	close(mfd);
+	if (ret)
+		return ret;
+	n = read(p[0], buf, sizeof(buf));
+	if (n != 4 || memcmp(buf, "ping", 4))
+		return -3;
+	/* EOF: the receiver's copy of the write end was closed on free. */
+	n = read(p[0], buf, sizeof(buf));
+	return n == 0 ? 1 : -4;
+}
+
+static void *child_send_fds(void *arg)
+{
+	struct fd_child *c = arg;
+
+	c->ok = in_child(do_send_fds, NULL);
+	return NULL;
+}
+
+static void test_fds(void)
+{
+	struct rust_ipc_info before = ep_info(ep), after;
+	struct fd_child c = { 0 };
+	struct rust_ipc_recv r;
+	struct pollfd pfd = { .fd = ep, .events = POLLIN };
+	char buf[32] = { 0 };
+	pthread_t t;
+	int ok;
+
+	pthread_create(&t, NULL, child_send_fds, &c);
+	ok = poll(&pfd, 1, 10000) == 1 && ep_recv(ep, &r) == 0 && r.num_fds == 2;
+	ktap_result(ok && (fcntl(r.fds[0], F_GETFD) & FD_CLOEXEC) &&
+		    (fcntl(r.fds[1], F_GETFD) & FD_CLOEXEC), "fds_installed_cloexec");
+	ktap_result(ok && pread(r.fds[1], buf, sizeof(buf), 0) == 14 &&
+		    !strcmp(buf, "memfd content"), "memfd_content_arrives");
+	ktap_result(ok && write(r.fds[0], "ping", 4) == 4, "pipe_end_works");
+	ok &= ep_free(ep, r.offset) == 0;
+	ktap_result(ok && fcntl(r.fds[0], F_GETFD) == -1 && errno == EBADF &&
+		    fcntl(r.fds[1], F_GETFD) == -1, "fds_closed_on_free");
+	pthread_join(t, NULL);
+	ktap_result(c.ok == 1, "pipe_reader_sees_eof_after_free");
+	if (c.ok != 1)
+		ktap_diag("sender child returned %d", c.ok);
+	after = ep_info(ep);
+	ktap_result(after.fds_installed == before.fds_installed + 2 &&
+		    after.fds_closed == before.fds_closed + 2, "fd_counters");
+}
+
+/* A receiver process, killed with messages (and files) pending. */
+static void test_killed_receiver(void)
+{
+	long files0, files1;
+	int p[2], q[2], i, ret;
+	struct send_req req;
+	uint32_t rid = 0;
+	pid_t pid;
+	char c;
+
+	files0 = slab_active("filp");
+	if (pipe(p) || pipe(q))
+		return;
+	pid = fork();
+	if (!pid) {
+		int rep = ep_open();
+		uint32_t myid = ep_id(rep);
+
+		mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, rep, 0);
+		write(p[1], &myid, sizeof(myid));
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	read(p[0], &rid, sizeof(rid));
+	close(p[0]);
+
+	req = (struct send_req){ .target = rid, .data = "pending", .size = 7,
+				 .fds = { q[1] }, .num_fds = 1 };
+	for (i = 0, ret = 0; i < 3 && !ret; i++)
+		ret = child_send(&req);
+	ktap_result(rid && ret == 0, "send_to_receiver_before_kill");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ret = child_send(&req);
+	ktap_result(ret == -ESRCH, "send_to_killed_receiver_esrch");
+
+	/* The pending messages' files went with the receiver. */
+	close(q[1]);
+	fcntl(q[0], F_SETFL, O_NONBLOCK);
+	ktap_result(read(q[0], &c, 1) == 0, "pending_files_released");
+	close(q[0]);
+	files1 = slab_active("filp");
+	ktap_result(files0 > 0 && files1 <= files0, "no_file_leaked");
+	if (files1 > files0)
+		ktap_diag("filp objects: %ld before, %ld after", files0, files1);
+}
+
+/*
+ * The receiver's address space is gone but its endpoint file lives on (the
+ * parent took it with pidfd_getfd()): mmget_not_zero() fails, ESRCH.
+ */
+static void test_mm_gone(void)
+{
+	int up[2], down[2], pidfd, theirs = -1, ret, status;
+	uint32_t rid = 0;
+	struct send_req req;
+	pid_t pid;
+	char go;
+
+	if (pipe(up) || pipe(down))
+		return;
+	pid = fork();
+	if (!pid) {
+		int rep = ep_open();
+		uint32_t myid = ep_id(rep);
+
+		mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, rep, 0);
+		write(up[1], &rep, sizeof(rep));
+		write(up[1], &myid, sizeof(myid));
+		read(down[0], &go, 1);
+		_exit(0);
+	}
+	read(up[0], &theirs, sizeof(theirs));
+	read(up[0], &rid, sizeof(rid));
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	theirs = syscall(SYS_pidfd_getfd, pidfd, theirs, 0);
+	write(down[1], "x", 1);
+	waitpid(pid, &status, 0);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+
+	req = (struct send_req){ .target = rid, .data = "late", .size = 4 };
+	ret = child_send(&req);
+	ktap_result(theirs >= 0 && ret == -ESRCH, "receiver_mm_gone_esrch");
+	if (ret != -ESRCH)
+		ktap_diag("send returned %d", ret);
+	close(theirs);
+	close(pidfd);
+}
+
+#define THREADS		4
+#define PER_THREAD	300
+
+struct sender_thread {
+	int ep;
+	int index;
+	int failed;
+};
+
+static void *sender_main(void *arg)
+{
+	struct sender_thread *t = arg;
+	uint32_t msg[2];
+	int i, ret;
+
+	for (i = 0; i < PER_THREAD; i++) {
+		msg[0] = t->index;
+		msg[1] = i;
+		do {
+			ret = ep_send(t->ep, id, msg, sizeof(msg), NULL, 0);
+			if (ret == -ENOSPC)
+				usleep(1000);
+		} while (ret == -ENOSPC);
+		if (ret)
+			t->failed++;
+	}
+	return NULL;
+}
+
+static int do_threads(int cep, void *arg)
+{
+	struct sender_thread t[THREADS];
+	pthread_t th[THREADS];
+	int i, failed = 0;
+
+	(void)arg;
+	for (i = 0; i < THREADS; i++) {
+		t[i] = (struct sender_thread){ .ep = cep, .index = i };
+		pthread_create(&th[i], NULL, sender_main, &t[i]);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		failed += t[i].failed;
+	}
+	return failed;
+}
+
+static void *threads_child(void *arg)
+{
+	*(int *)arg = in_child(do_threads, NULL);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	static unsigned char seen[THREADS][PER_THREAD];
+	int i, dup = 0, bad = 0, missing = 0, failed = -1;
+	struct rust_ipc_recv r;
+	pthread_t t;
+	uint32_t m[2];
+
+	fcntl(ep, F_SETFL, 0);
+	pthread_create(&t, NULL, threads_child, &failed);
+	for (i = 0; i < THREADS * PER_THREAD; i++) {
+		if (ep_recv(ep, &r)) {
+			bad++;
+			break;
+		}
+		memcpy(m, area + r.offset, sizeof(m));
+		if (r.data_size != sizeof(m) || m[0] >= THREADS || m[1] >= PER_THREAD)
+			bad++;
+		else if (seen[m[0]][m[1]]++)
+			dup++;
+		ep_free(ep, r.offset);
+	}
+	pthread_join(t, NULL);
+	for (i = 0; i < THREADS * PER_THREAD; i++)
+		missing += !seen[i / PER_THREAD][i % PER_THREAD];
+	fcntl(ep, F_SETFL, O_NONBLOCK);
+	ktap_result(failed == 0 && !bad && !dup && !missing && drain() == 0,
+		    "threads_no_lost_or_duplicated_message");
+	if (failed || bad || dup || missing)
+		ktap_diag("failed %d bad %d dup %d missing %d", failed, bad, dup, missing);
+}
+
+/* Closing the endpoint with messages pending and buffers unfreed. */
+static void test_close_with_everything(void)
+{
+	long files0 = slab_active("filp"), files1;
+	struct send_req req;
+	struct rust_ipc_recv r;
+	int p[2], rep, ok;
+	uint32_t rid;
+	void *a;
+	char c;
+
+	if (pipe(p))
+		return;
+	rep = ep_open();
+	rid = ep_id(rep);
+	a = mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, rep, 0);
+	req = (struct send_req){ .target = rid, .data = "x", .size = 1,
+				 .fds = { p[1] }, .num_fds = 1 };
+	ok = child_send(&req) == 0 && child_send(&req) == 0;
+	/* One received (its fd installed here), one pending. */
+	ok &= ep_recv(rep, &r) == 0;
+	close(r.fds[0]);
+	close(p[1]);
+	munmap(a, AREA_SIZE);
+	close(rep);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	ktap_result(ok && read(p[0], &c, 1) == 0, "close_with_pending_releases_files");
+	close(p[0]);
+	files1 = slab_active("filp");
+	ktap_result(files1 <= files0, "close_with_pending_no_file_leaked");
+}
+
+int main(void)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	ktap_plan(46);
+
+	test_setup();
+	test_payloads();
+	test_send_errors();
+	test_no_room();
+	test_recv_and_free_errors();
+	test_fds();
+	test_killed_receiver();
+	test_mm_gone();
+	test_threads();
+	test_close_with_everything();
+	return ktap_finish();
+}

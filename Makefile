@@ -2,7 +2,8 @@
 #
 # rfl-shim: mm and file lifetime support for Rust drivers on Linux 6.12 LTS.
 #
-#   make [run]        build the kernel with the layer, boot it, show the results
+#   make [run]        build the kernel with the layer, boot it, run the demo and
+#                     every test, show the results
 #   make check        build and run every test; ends with "N passed, N failed"
 #   make kdir         print the built kernel tree, for out-of-tree modules
 #   make module M=DIR build the out-of-tree module in DIR against it
@@ -21,7 +22,7 @@ KOBJ = $(BUILD)/x86_64
 
 run: kernel
 	@. $(S)/env.sh && kunit_py exec --timeout=900 --qemu_args="-smp 2"
-	@$(S)/guest.sh
+	@GUEST_QUIET=1 GUEST_SHOW='^ipc_demo: ' $(S)/guest.sh
 
 check:
 	@$(S)/check.sh
@@ -29,7 +30,7 @@ check:
 # Measurements on a kernel without the bug detectors (its own build directory).
 bench: tree
 	@export VARIANT=bench && . $(S)/env.sh && kunit_py build --jobs=$$(nproc)
-	@VARIANT=bench GUEST_KUNIT=0 GUEST_PLAN=$(CURDIR)/tests/guest/bench.plan GUEST_QUIET=1 $(S)/guest.sh | grep -a "ns/op\|Testing complete"
+	@VARIANT=bench GUEST_KUNIT=0 GUEST_PLAN=$(CURDIR)/tests/guest/bench.plan GUEST_QUIET=1 $(S)/guest.sh | grep -a "bench:\|Testing complete"
 
 deps:
 	@$(S)/deps.sh

@@ -4,7 +4,7 @@
 # guest.sh - boot the built kernel with the project's /init and run the guest
 # test plan (tests/guest/plan): user-space test programs and module loads.
 #
-# Builds /init and every tests/guest/*_test.c as static programs, every module
+# Builds /init and every other tests/guest/*.c as static programs, every module
 # under tests/modules/ against the built tree, packs them with the kernel's
 # own usr/gen_init_cpio, boots QEMU and hands the KTAP that /init writes to
 # its second serial port to kunit.py.  The console goes to guest-VARIANT-console.log.
@@ -20,8 +20,8 @@ mkdir -p "$out/bin" "$out/modules"
 CFLAGS=(-static -O2 -Wall -Wextra -Werror -I"$TOP/tests/guest" -I"$TOP/tests/modules" -I"$TOP/include/uapi")
 
 gcc "${CFLAGS[@]}" -o "$out/init" "$TOP/tests/guest/init.c"
-for c in "$TOP"/tests/guest/*_test.c; do
-	[ -e "$c" ] || continue
+for c in "$TOP"/tests/guest/*.c; do
+	[ "$(basename "$c")" = init.c ] && continue
 	gcc "${CFLAGS[@]}" -pthread -o "$out/bin/$(basename "$c" .c)" "$c"
 done
 
@@ -75,6 +75,10 @@ if [ "$status" != 0 ]; then
 fi
 if [ "${GUEST_QUIET:-0}" != 1 ]; then
 	cat "$out/console.log"
+fi
+# GUEST_SHOW=REGEX: print only the console lines that match (the demo's).
+if [ -n "${GUEST_SHOW:-}" ]; then
+	grep -a -E "$GUEST_SHOW" "$out/console.log" || true
 fi
 (cd "$KSRC" && python3 tools/testing/kunit/kunit.py parse "$out/ktap.log") | tee "$out/parse.log"
 grep -q "Testing complete.*failed: [1-9]\|crashed: [1-9]\|errors: [1-9]" "$out/parse.log" && exit 1

@@ -30,7 +30,9 @@ check:
 # Measurements on a kernel without the bug detectors (its own build directory).
 bench: tree
 	@export VARIANT=bench && . $(S)/env.sh && kunit_py build --jobs=$$(nproc)
-	@VARIANT=bench GUEST_KUNIT=0 GUEST_PLAN=$(CURDIR)/tests/guest/bench.plan GUEST_QUIET=1 $(S)/guest.sh | grep -a "bench:\|Testing complete"
+	@VARIANT=bench GUEST_KUNIT=0 GUEST_PLAN=$(CURDIR)/tests/guest/bench.plan GUEST_QUIET=1 $(S)/guest.sh | grep -a "Testing complete"
+	@grep -a -h "^mm_file_bench:" $(BUILD)/guest-bench-console.log
+	@grep -a -h "# bench:" $(BUILD)/guest-bench/ktap.log | sed 's/^ *# //'
 
 deps:
 	@$(S)/deps.sh

@@ -109,6 +109,12 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
     /// assert!(minor != kernel::bindings::MISC_DYNAMIC_MINOR as i32);
     /// dev_info!(reg.device(), "registered with minor {}\n", minor);
     ///
+    /// // Only the hooks `Nothing` implements are in its `file_operations`.
+    /// // SAFETY: A registered device has valid operations.
+    /// let fops = unsafe { &*(*reg.as_raw()).fops };
+    /// assert!(fops.open.is_some() && fops.release.is_some());
+    /// assert!(fops.unlocked_ioctl.is_none() && fops.mmap.is_none() && fops.poll.is_none());
+    ///
     /// // Dropping the registration frees the name and the minor for the next one.
     /// drop(reg);
     /// let again = KBox::pin_init(MiscDeviceRegistration::<Nothing>::register(options), GFP_KERNEL);
@@ -405,13 +411,14 @@ unsafe extern "C" fn fops_poll<T: MiscDevice>(
     }
 }
 
+/// Calls an ioctl handler of `T` with the open file's state.
+///
 /// # Safety
 ///
 /// `file` must be a valid file that is associated with a `MiscDeviceRegistration<T>`.
-unsafe extern "C" fn fops_ioctl<T: MiscDevice>(
+unsafe fn call_ioctl<T: MiscDevice>(
     file: *mut bindings::file,
-    cmd: c_uint,
-    arg: c_ulong,
+    handler: impl FnOnce(<T::Ptr as ForeignOwnable>::Borrowed<'_>, &File) -> Result<isize>,
 ) -> c_long {
     // SAFETY: The ioctl call of a file can access the private data.
     let private = unsafe { (*file).private_data };
@@ -424,10 +431,22 @@ unsafe extern "C" fn fops_ioctl<T: MiscDevice>(
     // * There is no active fdget_pos region on the file on this thread.
     let file = unsafe { File::from_raw_file(file) };
 
-    match T::ioctl(device, file, cmd, arg) {
+    match handler(device, file) {
         Ok(ret) => ret as c_long,
         Err(err) => err.to_errno() as c_long,
     }
+}
+
+/// # Safety
+///
+/// `file` must be a valid file that is associated with a `MiscDeviceRegistration<T>`.
+unsafe extern "C" fn fops_ioctl<T: MiscDevice>(
+    file: *mut bindings::file,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_long {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { call_ioctl::<T>(file, |device, file| T::ioctl(device, file, cmd, arg)) }
 }
 
 /// # Safety
@@ -439,19 +458,6 @@ unsafe extern "C" fn fops_compat_ioctl<T: MiscDevice>(
     cmd: c_uint,
     arg: c_ulong,
 ) -> c_long {
-    // SAFETY: The compat ioctl call of a file can access the private data.
-    let private = unsafe { (*file).private_data };
-    // SAFETY: This is a Rust misc device, so `fops_open` set the private data; `fops_release`
-    // cannot run while the `ioctl` call holds the file.
-    let device = unsafe { <T::Ptr as ForeignOwnable>::borrow(private) };
-
-    // SAFETY:
-    // * The file is valid for the duration of this call.
-    // * There is no active fdget_pos region on the file on this thread.
-    let file = unsafe { File::from_raw_file(file) };
-
-    match T::compat_ioctl(device, file, cmd, arg) {
-        Ok(ret) => ret as c_long,
-        Err(err) => err.to_errno() as c_long,
-    }
+    // SAFETY: Guaranteed by the caller.
+    unsafe { call_ioctl::<T>(file, |device, file| T::compat_ioctl(device, file, cmd, arg)) }
 }

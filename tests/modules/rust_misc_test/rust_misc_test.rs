@@ -10,12 +10,12 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
-    c_str,
+    c_str, dev_info,
     device::Device,
     fs::File,
     ioctl::{_IO, _IOC_SIZE, _IOR, _IOW},
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
-    mm::virt::VmaNew,
+    mm::virt::{VmaNew, VmaRef},
     new_mutex, new_poll_condvar,
     page::{Page, PAGE_SIZE},
     prelude::*,
@@ -72,7 +72,7 @@ struct RustMiscTest {
     /// The last mapping made by `mmap`: start and end.
     #[pin]
     area: Mutex<Option<(usize, usize)>>,
-    _dev: ARef<Device>,
+    dev: ARef<Device>,
 }
 
 #[vtable]
@@ -85,7 +85,7 @@ impl MiscDevice for RustMiscTest {
                 events <- new_mutex!(0),
                 cv <- new_poll_condvar!("RustMiscTest::cv"),
                 area <- new_mutex!(None),
-                _dev: ARef::from(misc.device()),
+                dev: ARef::from(misc.device()),
             }),
             GFP_KERNEL,
         )?;
@@ -105,6 +105,11 @@ impl MiscDevice for RustMiscTest {
         vma.set_dontcopy();
         vma.set_mixedmap();
         *me.area.lock() = Some((vma.start(), vma.end()));
+        dev_info!(
+            me.dev,
+            "mapped {} bytes read-only\n",
+            vma.end() - vma.start()
+        );
         Ok(())
     }
 
@@ -177,16 +182,9 @@ impl RustMiscTest {
         }
     }
 
-    fn insert(&self, addr: usize, fill: u8) -> Result {
+    /// Runs `f` on the area holding `addr`, which must be the last mapping of this file.
+    fn with_our_area(&self, addr: usize, f: impl FnOnce(&VmaRef) -> Result) -> Result {
         let (start, _) = self.our_area(addr)?;
-
-        let page = Page::alloc_page(GFP_KERNEL)?;
-        let chunk = [fill; 256];
-        for offset in (0..PAGE_SIZE).step_by(chunk.len()) {
-            // SAFETY: `chunk` is valid for reading its length, and nobody else can see the page
-            // yet.
-            unsafe { page.write_raw(chunk.as_ptr(), offset, chunk.len())? };
-        }
 
         let task = current!();
         let mm = task.mm().ok_or(ESRCH)?;
@@ -196,22 +194,29 @@ impl RustMiscTest {
         if vma.start() != start {
             return Err(EINVAL);
         }
-        let vma = vma.check_mixedmap().ok_or(EINVAL)?;
-        // The mapping takes its own reference; ours goes when `page` is dropped.
-        vma.vm_insert_page(addr, &page)
+        f(vma)
+    }
+
+    fn insert(&self, addr: usize, fill: u8) -> Result {
+        let page = Page::alloc_page(GFP_KERNEL)?;
+        let chunk = [fill; 256];
+        for offset in (0..PAGE_SIZE).step_by(chunk.len()) {
+            // SAFETY: `chunk` is valid for reading its length, and nobody else can see the page
+            // yet.
+            unsafe { page.write_raw(chunk.as_ptr(), offset, chunk.len())? };
+        }
+
+        self.with_our_area(addr, |vma| {
+            let vma = vma.check_mixedmap().ok_or(EINVAL)?;
+            // The mapping takes its own reference; ours goes when `page` is dropped.
+            vma.vm_insert_page(addr, &page)
+        })
     }
 
     fn zap(&self, addr: usize, len: usize) -> Result {
-        let (start, _) = self.our_area(addr)?;
-
-        let task = current!();
-        let mm = task.mm().ok_or(ESRCH)?;
-        let guard = mm.mmap_read_lock();
-        let vma = guard.vma_lookup(addr).ok_or(EFAULT)?;
-        if vma.start() != start {
-            return Err(EINVAL);
-        }
-        vma.zap_page_range_single(addr, len);
-        Ok(())
+        self.with_our_area(addr, |vma| {
+            vma.zap_page_range_single(addr, len);
+            Ok(())
+        })
     }
 }

@@ -511,40 +511,67 @@ static void test_fds(void)
 		    after.fds_closed == before.fds_closed + 2, "fd_counters");
 }
 
+struct receiver {
+	pid_t pid;
+	int fd;		/* the endpoint's fd number in the receiver */
+	uint32_t id;
+	int go;		/* write a byte here to make the receiver exit */
+};
+
+/*
+ * Forks a receiver: it opens an endpoint, maps its area, reports the fd and
+ * id, and waits until told to exit (or killed).
+ */
+static int spawn_receiver(struct receiver *rx)
+{
+	int up[2], down[2];
+
+	if (pipe(up) || pipe(down))
+		return 0;
+	rx->pid = fork();
+	if (!rx->pid) {
+		int rep = ep_open();
+		uint32_t myid = ep_id(rep);
+		char c;
+
+		close(down[1]);
+		mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, rep, 0);
+		write(up[1], &rep, sizeof(rep));
+		write(up[1], &myid, sizeof(myid));
+		read(down[0], &c, 1);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	rx->go = down[1];
+	rx->id = 0;
+	read(up[0], &rx->fd, sizeof(rx->fd));
+	read(up[0], &rx->id, sizeof(rx->id));
+	close(up[0]);
+	return rx->pid > 0 && rx->id;
+}
+
 /* A receiver process, killed with messages (and files) pending. */
 static void test_killed_receiver(void)
 {
+	struct receiver rx;
 	long files0, files1;
-	int p[2], q[2], i, ret;
+	int q[2], i, ret;
 	struct send_req req;
-	uint32_t rid = 0;
-	pid_t pid;
 	char c;
 
 	files0 = slab_active("filp");
-	if (pipe(p) || pipe(q))
+	if (pipe(q))
 		return;
-	pid = fork();
-	if (!pid) {
-		int rep = ep_open();
-		uint32_t myid = ep_id(rep);
-
-		mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, rep, 0);
-		write(p[1], &myid, sizeof(myid));
-		pause();
-		_exit(0);
-	}
-	close(p[1]);
-	read(p[0], &rid, sizeof(rid));
-	close(p[0]);
-
-	req = (struct send_req){ .target = rid, .data = "pending", .size = 7,
+	ret = !spawn_receiver(&rx);
+	req = (struct send_req){ .target = rx.id, .data = "pending", .size = 7,
 				 .fds = { q[1] }, .num_fds = 1 };
-	for (i = 0, ret = 0; i < 3 && !ret; i++)
+	for (i = 0; i < 3 && !ret; i++)
 		ret = child_send(&req);
-	ktap_result(rid && ret == 0, "send_to_receiver_before_kill");
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	ktap_result(ret == 0, "send_to_receiver_before_kill");
+	kill(rx.pid, SIGKILL);
+	waitpid(rx.pid, NULL, 0);
+	close(rx.go);
 	ret = child_send(&req);
 	ktap_result(ret == -ESRCH, "send_to_killed_receiver_esrch");
 
@@ -565,37 +592,19 @@ static void test_killed_receiver(void)
  */
 static void test_mm_gone(void)
 {
-	int up[2], down[2], pidfd, theirs = -1, ret, status;
-	uint32_t rid = 0;
+	int pidfd = -1, theirs = -1, ret = 0;
 	struct send_req req;
-	pid_t pid;
-	char go;
+	struct receiver rx;
 
-	if (pipe(up) || pipe(down))
-		return;
-	pid = fork();
-	if (!pid) {
-		int rep = ep_open();
-		uint32_t myid = ep_id(rep);
-
-		mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, rep, 0);
-		write(up[1], &rep, sizeof(rep));
-		write(up[1], &myid, sizeof(myid));
-		read(down[0], &go, 1);
-		_exit(0);
+	if (spawn_receiver(&rx)) {
+		pidfd = syscall(SYS_pidfd_open, rx.pid, 0);
+		theirs = syscall(SYS_pidfd_getfd, pidfd, rx.fd, 0);
 	}
-	read(up[0], &theirs, sizeof(theirs));
-	read(up[0], &rid, sizeof(rid));
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	theirs = syscall(SYS_pidfd_getfd, pidfd, theirs, 0);
-	write(down[1], "x", 1);
-	waitpid(pid, &status, 0);
-	close(up[0]);
-	close(up[1]);
-	close(down[0]);
-	close(down[1]);
+	write(rx.go, "x", 1);
+	close(rx.go);
+	waitpid(rx.pid, NULL, 0);
 
-	req = (struct send_req){ .target = rid, .data = "late", .size = 4 };
+	req = (struct send_req){ .target = rx.id, .data = "late", .size = 4 };
 	ret = child_send(&req);
 	ktap_result(theirs >= 0 && ret == -ESRCH, "receiver_mm_gone_esrch");
 	if (ret != -ESRCH)

@@ -40,8 +40,13 @@ static void deferred_fd_close_work(struct callback_head *twork)
 	struct deferred_fd_closer *closer =
 		container_of(twork, struct deferred_fd_closer, twork);
 
+	/*
+	 * The task is on its way back to user space (or exiting), holding no
+	 * locks: where close(2) puts its file with __fput_sync(), and so can
+	 * we, rather than fput() queueing one more task work for the same.
+	 */
 	if (closer->file)
-		fput(closer->file);
+		__fput_sync(closer->file);
 	kmem_cache_free(deferred_fd_closer_cache, closer);
 }
 

@@ -4,7 +4,8 @@
 # guest.sh - boot the built kernel with the project's /init and run the guest
 # test plan (tests/guest/plan): user-space test programs and module loads.
 #
-# Builds /init and every other tests/guest/*.c as static programs, every module
+# Builds /init and every other tests/guest/*.c as static programs (*_m32.c as
+# 32-bit ones, for the compat paths), every module
 # under tests/modules/ against the built tree, packs them with the kernel's
 # own usr/gen_init_cpio, boots QEMU and hands the KTAP that /init writes to
 # its second serial port to kunit.py.  The console goes to guest-VARIANT-console.log.
@@ -22,7 +23,9 @@ CFLAGS=(-static -O2 -Wall -Wextra -Werror -I"$TOP/tests/guest" -I"$TOP/tests/mod
 gcc "${CFLAGS[@]}" -o "$out/init" "$TOP/tests/guest/init.c"
 for c in "$TOP"/tests/guest/*.c; do
 	[ "$(basename "$c")" = init.c ] && continue
-	gcc "${CFLAGS[@]}" -pthread -o "$out/bin/$(basename "$c" .c)" "$c"
+	m32=()
+	case "$c" in *_m32.c) m32=(-m32) ;; esac
+	gcc "${CFLAGS[@]}" "${m32[@]}" -pthread -o "$out/bin/$(basename "$c" .c)" "$c"
 done
 
 # Built in a copy under $BUILD, so that the repository stays clean.

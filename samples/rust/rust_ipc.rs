@@ -191,6 +191,13 @@ struct Message {
 /// close it on free.
 struct Buffer {
     fds: KVec<(u32, DeferredFdCloser)>,
+    /// The process whose fd table got `fds` (its thread group id).
+    receiver: i32,
+}
+
+/// The thread group id of the calling process.
+fn current_tgid() -> i32 {
+    current!().group_leader().pid()
 }
 
 #[derive(Default)]
@@ -587,14 +594,25 @@ impl Endpoint {
         }
         let mut inner = self.inner.lock();
         inner.queued -= 1;
-        inner
-            .live
-            .insert(live_node.into_node(offset, Buffer { fds }));
+        inner.live.insert(live_node.into_node(
+            offset,
+            Buffer {
+                fds,
+                receiver: current_tgid(),
+            },
+        ));
         Ok(())
     }
 
     fn free(&self, offset: usize) -> Result {
         let mut inner = self.inner.lock();
+        // The fds are closed by number in the caller's table: only the process that received
+        // them may free the buffer.
+        match inner.live.get(&offset) {
+            None => return Err(EINVAL),
+            Some(buffer) if buffer.receiver != current_tgid() => return Err(EPERM),
+            Some(_) => {}
+        }
         let buffer = inner.live.remove(&offset).ok_or(EINVAL)?;
         let len = inner.allocs.remove(&offset).unwrap_or(ALIGN);
         // Unmapped with the lock held, so that no send maps a new page there first. Without

@@ -416,6 +416,13 @@ static void test_no_room(void)
 	ktap_result(ep_info(ep).pages == 0, "pages_released_after_drain");
 }
 
+/* A forked child shares the parent's endpoint file, not its fd table. */
+static int do_free_foreign(int cep, void *arg)
+{
+	(void)cep;
+	return ep_free(ep, *(uint64_t *)arg);
+}
+
 static void test_recv_and_free_errors(void)
 {
 	struct rust_ipc_recv r;
@@ -432,6 +439,7 @@ static void test_recv_and_free_errors(void)
 	ret = ep_recv(ep, &r);
 	ktap_result(ret == 0 && r.data_size == 3 && !memcmp(area + r.offset, "abc", 3),
 		    "recv_after_failed_recv");
+	ktap_result(in_child(do_free_foreign, &r.offset) == -EPERM, "free_by_other_process_eperm");
 	ktap_result(ep_free(ep, r.offset) == 0 && ep_free(ep, r.offset) == -EINVAL,
 		    "double_free_einval");
 	ktap_result(probe_write((char *)area) == SIGSEGV, "area_not_writable");
@@ -733,7 +741,7 @@ static void test_close_with_everything(void)
 int main(void)
 {
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(46);
+	ktap_plan(47);
 
 	test_setup();
 	test_payloads();

@@ -33,6 +33,8 @@
  *
  * Errors of RUST_IPC_IOC_FREE:
  *   EINVAL   the offset is not that of a received, unfreed buffer
+ *   EPERM    the caller is not the process that received the buffer (its
+ *            fds are closed by number, in the receiver's table)
  */
 #ifndef _UAPI_LINUX_RUST_IPC_H
 #define _UAPI_LINUX_RUST_IPC_H

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -54,6 +55,7 @@ static int run_sender(uint32_t target, int sync_fd)
 	static const char note[] = "a memfd, passed by the sender";
 	struct rust_ipc_send s = { .target = target };
 	int ep = open(RUST_IPC_DEV, O_RDWR | O_CLOEXEC), p[2], mfd;
+	struct pollfd pfd;
 	uint32_t id = 0;
 	char buf[16];
 	ssize_t n;
@@ -79,11 +81,13 @@ static int run_sender(uint32_t target, int sync_fd)
 	close(p[1]);
 	close(mfd);
 
-	n = read(p[0], buf, sizeof(buf) - 1);
+	/* Bounded waits: a broken driver fails the demo instead of hanging it. */
+	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	n = poll(&pfd, 1, 10000) == 1 ? read(p[0], buf, sizeof(buf) - 1) : -1;
 	buf[n > 0 ? n : 0] = '\0';
 	say("sender %u: read \"%s\" from the pipe: the receiver wrote it through the passed end",
 	    id, buf);
-	n = read(p[0], buf, sizeof(buf));
+	n = poll(&pfd, 1, 10000) == 1 ? read(p[0], buf, sizeof(buf)) : -1;
 	say("sender %u: %s", id, n == 0 ?
 	    "pipe EOF: the receiver's copy of the write end was closed on free" :
 	    "no EOF on the pipe!");
@@ -152,7 +156,11 @@ int main(void)
 	ktap_result(ret == 0 && i.fds_closed == 2 && fcntl(r.fds[0], F_GETFD) == -1,
 		    "fds_closed_on_free");
 
-	read(sync[0], &eof, 1);
+	pfd = (struct pollfd){ .fd = sync[0], .events = POLLIN };
+	if (poll(&pfd, 1, 20000) == 1)
+		read(sync[0], &eof, 1);
+	else
+		kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	s.target = sender_id;
 	ret = ioctl(ep, RUST_IPC_IOC_SEND, &s) ? errno : 0;

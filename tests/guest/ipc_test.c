@@ -83,6 +83,23 @@ static int ep_free(int ep, uint64_t offset)
 	return ioctl(ep, RUST_IPC_IOC_FREE, (unsigned long)offset) ? -errno : 0;
 }
 
+/*
+ * read() that gives up after MS milliseconds, so that a broken driver fails
+ * the test instead of hanging the whole guest run: -1 with ETIMEDOUT then.
+ */
+#define TIMEOUT_MS	10000
+
+static ssize_t read_timeout(int fd, void *buf, size_t len, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, ms) != 1) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return read(fd, buf, len);
+}
+
 /* The byte at index I of the payload of size SIZE sent with seed SEED. */
 static unsigned char pattern(size_t i, size_t size, unsigned int seed)
 {
@@ -126,8 +143,11 @@ static int in_child(int (*fn)(int ep, void *arg), void *arg)
 		_exit(0);
 	}
 	close(p[1]);
-	if (read(p[0], &ret, sizeof(ret)) != sizeof(ret))
+	/* Generous: the threads test runs in a child. */
+	if (read_timeout(p[0], &ret, sizeof(ret), 12 * TIMEOUT_MS) != sizeof(ret)) {
 		ret = INT32_MIN;
+		kill(pid, SIGKILL);
+	}
 	close(p[0]);
 	waitpid(pid, &status, 0);
 	return ret;
@@ -474,11 +494,11 @@ static int do_send_fds(int cep, void *arg)
 	close(mfd);
 	if (ret)
 		return ret;
-	n = read(p[0], buf, sizeof(buf));
+	n = read_timeout(p[0], buf, sizeof(buf), TIMEOUT_MS);
 	if (n != 4 || memcmp(buf, "ping", 4))
 		return -3;
 	/* EOF: the receiver's copy of the write end was closed on free. */
-	n = read(p[0], buf, sizeof(buf));
+	n = read_timeout(p[0], buf, sizeof(buf), TIMEOUT_MS);
 	return n == 0 ? 1 : -4;
 }
 
@@ -685,7 +705,9 @@ static void test_threads(void)
 	fcntl(ep, F_SETFL, 0);
 	pthread_create(&t, NULL, threads_child, &failed);
 	for (i = 0; i < THREADS * PER_THREAD; i++) {
-		if (ep_recv(ep, &r)) {
+		struct pollfd pfd = { .fd = ep, .events = POLLIN };
+
+		if (poll(&pfd, 1, TIMEOUT_MS) != 1 || ep_recv(ep, &r)) {
 			bad++;
 			break;
 		}

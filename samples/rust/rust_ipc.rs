@@ -4,7 +4,26 @@
 //!
 //! Every open file of `/dev/rust-ipc` is an endpoint with an id. A receiver maps a read-only
 //! receive area; a sender names the receiver by id and sends a payload and some file
-//! descriptors. The user API is in `include/uapi/linux/rust_ipc.h`.
+//! descriptors. The user API is in `include/uapi/linux/rust_ipc.h`; in C:
+//!
+//! ```c
+//! /* Receiver. */
+//! int ep = open("/dev/rust-ipc", O_RDWR | O_CLOEXEC);
+//! __u32 id;
+//! ioctl(ep, RUST_IPC_IOC_GET_ID, &id);             /* tell the sender, somehow */
+//! char *area = mmap(NULL, 64 * 1024, PROT_READ, MAP_SHARED, ep, 0);
+//! struct rust_ipc_recv r;
+//! ioctl(ep, RUST_IPC_IOC_RECV, &r);                /* blocks; or O_NONBLOCK + poll() */
+//! use(area + r.offset, r.data_size, r.fds, r.num_fds);
+//! ioctl(ep, RUST_IPC_IOC_FREE, r.offset);          /* also closes r.fds */
+//!
+//! /* Sender, with an endpoint of its own. */
+//! struct rust_ipc_send s = {
+//!         .target = id, .data = (__u64)buf, .data_size = len,
+//!         .num_fds = 1, .fds = { pipefd[1] },
+//! };
+//! ioctl(sender_ep, RUST_IPC_IOC_SEND, &s);
+//! ```
 //!
 //! What each part of the shim layer does here:
 //!

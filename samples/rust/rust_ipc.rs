@@ -609,8 +609,10 @@ impl Endpoint {
             res.fd_install(file);
             // Capacity was reserved above.
             let _ = fds.push((fd, closer), GFP_ATOMIC);
-            self.stats.fds_installed.fetch_add(1, Ordering::Relaxed);
         }
+        self.stats
+            .fds_installed
+            .fetch_add(fds.len() as u64, Ordering::Relaxed);
         let mut inner = self.inner.lock();
         inner.queued -= 1;
         inner.live.insert(live_node.into_node(
@@ -647,10 +649,14 @@ impl Endpoint {
 
         // Close on free, with no lock held (a close may call into any file's `flush`). The
         // receiver may have closed or replaced an fd meanwhile: its business, reported as EBADF.
+        let mut closed = 0;
         for (fd, closer) in buffer.fds.into_iter() {
             if closer.close_fd(fd).is_ok() {
-                self.stats.fds_closed.fetch_add(1, Ordering::Relaxed);
+                closed += 1;
             }
+        }
+        if closed > 0 {
+            self.stats.fds_closed.fetch_add(closed, Ordering::Relaxed);
         }
         Ok(())
     }

@@ -345,6 +345,29 @@ unsafe extern "C" fn fops_release<T: MiscDevice>(
     0
 }
 
+/// Calls `f` with the state of an open file of `T`, and the file.
+///
+/// # Safety
+///
+/// `file` must be a valid file that is associated with a `MiscDeviceRegistration<T>`, held by
+/// the caller (a file operation other than `open` and `release`) for the duration of the call.
+unsafe fn with_open<T: MiscDevice, R>(
+    file: *mut bindings::file,
+    f: impl FnOnce(<T::Ptr as ForeignOwnable>::Borrowed<'_>, &File) -> R,
+) -> R {
+    // SAFETY: A file operation of a file can access the private data.
+    let private = unsafe { (*file).private_data };
+    // SAFETY: This is a Rust misc device, so `fops_open` set the private data; `fops_release`
+    // cannot run while the caller holds the file.
+    let device = unsafe { <T::Ptr as ForeignOwnable>::borrow(private) };
+    // SAFETY:
+    // * The file is valid for the duration of this call.
+    // * There is no active fdget_pos region on the file on this thread.
+    let file = unsafe { File::from_raw_file(file) };
+
+    f(device, file)
+}
+
 /// # Safety
 ///
 /// `file` must be a valid file that is associated with a `MiscDeviceRegistration<T>`. `vma`
@@ -353,20 +376,12 @@ unsafe extern "C" fn fops_mmap<T: MiscDevice>(
     file: *mut bindings::file,
     vma: *mut bindings::vm_area_struct,
 ) -> c_int {
-    // SAFETY: The mmap call of a file can access the private data.
-    let private = unsafe { (*file).private_data };
-    // SAFETY: This is a Rust misc device, so `fops_open` set the private data; `fops_release`
-    // cannot run while the `mmap()` call holds the file.
-    let device = unsafe { <T::Ptr as ForeignOwnable>::borrow(private) };
     // SAFETY: The vma is being set up under the mmap write lock, and is not shared with anyone
     // until this call returns.
     let area = unsafe { VmaNew::from_raw(vma) };
-    // SAFETY:
-    // * The file is valid for the duration of this call.
-    // * There is no active fdget_pos region on the file on this thread.
-    let file = unsafe { File::from_raw_file(file) };
 
-    match T::mmap(device, file, area) {
+    // SAFETY: The `mmap()` call holds the file, which belongs to a `T` by the caller's guarantee.
+    match unsafe { with_open::<T, _>(file, |device, file| T::mmap(device, file, area)) } {
         Ok(()) => 0,
         Err(err) => err.to_errno(),
     }
@@ -391,47 +406,20 @@ unsafe extern "C" fn fops_poll<T: MiscDevice>(
     } else {
         table
     };
-
-    // SAFETY: The poll call of a file can access the private data.
-    let private = unsafe { (*file).private_data };
-    // SAFETY: This is a Rust misc device, so `fops_open` set the private data; `fops_release`
-    // cannot run while the `poll` call holds the file.
-    let device = unsafe { <T::Ptr as ForeignOwnable>::borrow(private) };
     // SAFETY: `table` is the non-null table of this call (or our own), used by nothing else
     // while the driver borrows it.
     let table = unsafe { PollTable::from_ptr(table) };
-    // SAFETY:
-    // * The file is valid for the duration of this call.
-    // * There is no active fdget_pos region on the file on this thread.
-    let file = unsafe { File::from_raw_file(file) };
 
-    match T::poll(device, file, table) {
+    // SAFETY: The `poll` call holds the file, which belongs to a `T` by the caller's guarantee.
+    match unsafe { with_open::<T, _>(file, |device, file| T::poll(device, file, table)) } {
         Ok(mask) => mask as bindings::__poll_t,
         Err(_) => bindings::POLLERR as bindings::__poll_t,
     }
 }
 
-/// Calls an ioctl handler of `T` with the open file's state.
-///
-/// # Safety
-///
-/// `file` must be a valid file that is associated with a `MiscDeviceRegistration<T>`.
-unsafe fn call_ioctl<T: MiscDevice>(
-    file: *mut bindings::file,
-    handler: impl FnOnce(<T::Ptr as ForeignOwnable>::Borrowed<'_>, &File) -> Result<isize>,
-) -> c_long {
-    // SAFETY: The ioctl call of a file can access the private data.
-    let private = unsafe { (*file).private_data };
-    // SAFETY: This is a Rust misc device, so `fops_open` set the private data; `fops_release`
-    // cannot run while the `ioctl` call holds the file.
-    let device = unsafe { <T::Ptr as ForeignOwnable>::borrow(private) };
-
-    // SAFETY:
-    // * The file is valid for the duration of this call.
-    // * There is no active fdget_pos region on the file on this thread.
-    let file = unsafe { File::from_raw_file(file) };
-
-    match handler(device, file) {
+/// Maps the result of an ioctl handler to what the VFS expects.
+fn ioctl_result(result: Result<isize>) -> c_long {
+    match result {
         Ok(ret) => ret as c_long,
         Err(err) => err.to_errno() as c_long,
     }
@@ -445,8 +433,10 @@ unsafe extern "C" fn fops_ioctl<T: MiscDevice>(
     cmd: c_uint,
     arg: c_ulong,
 ) -> c_long {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { call_ioctl::<T>(file, |device, file| T::ioctl(device, file, cmd, arg)) }
+    // SAFETY: The `ioctl` call holds the file, which belongs to a `T` by the caller's guarantee.
+    ioctl_result(unsafe {
+        with_open::<T, _>(file, |device, file| T::ioctl(device, file, cmd, arg))
+    })
 }
 
 /// # Safety
@@ -458,6 +448,8 @@ unsafe extern "C" fn fops_compat_ioctl<T: MiscDevice>(
     cmd: c_uint,
     arg: c_ulong,
 ) -> c_long {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { call_ioctl::<T>(file, |device, file| T::compat_ioctl(device, file, cmd, arg)) }
+    // SAFETY: The `ioctl` call holds the file, which belongs to a `T` by the caller's guarantee.
+    ioctl_result(unsafe {
+        with_open::<T, _>(file, |device, file| T::compat_ioctl(device, file, cmd, arg))
+    })
 }

@@ -6,8 +6,10 @@
 #ifndef _RFL_SHIM_TESTLIB_H
 #define _RFL_SHIM_TESTLIB_H
 
+#include <linux/membarrier.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef ARRAY_SIZE
@@ -28,12 +30,8 @@ static inline int write_str(const char *path, const char *value)
 	return fclose(f) == 0 && ok;
 }
 
-/*
- * Active objects of a slab cache, from /proc/slabinfo.  The cache is shrunk
- * first: that flushes the per-CPU slabs and KASAN's quarantine, which would
- * otherwise count freed objects as active.
- */
-static inline long slab_active(const char *cache)
+/* One reading of the active objects of CACHE, from /proc/slabinfo. */
+static inline long slab_active_once(const char *cache)
 {
 	char line[512], name[64], path[128];
 	long active = -1, n;
@@ -49,6 +47,29 @@ static inline long slab_active(const char *cache)
 			active = n;
 	fclose(f);
 	return active;
+}
+
+/*
+ * Active objects of a slab cache.  Each reading shrinks the cache first: that
+ * flushes the per-CPU slabs and KASAN's quarantine, which would otherwise
+ * count freed objects as active.  Frees can also wait for an RCU grace period
+ * (SLUB_RCU_DEBUG delays those of SLAB_TYPESAFE_BY_RCU caches such as filp
+ * under KASAN): membarrier(MEMBARRIER_CMD_GLOBAL) waits for one, and the
+ * lowest of a few readings 20 ms apart is taken.
+ */
+static inline long slab_active(const char *cache)
+{
+	long best = -1, n;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+		usleep(20000);
+		n = slab_active_once(cache);
+		if (n >= 0 && (best < 0 || n < best))
+			best = n;
+	}
+	return best;
 }
 
 /* Whether this kernel has failslab (the debug configuration does). */

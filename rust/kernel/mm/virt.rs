@@ -245,6 +245,16 @@ impl VmaNew {
         unsafe { (*self.as_ptr()).__bindgen_anon_2.__vm_flags = flags };
     }
 
+    /// Clears `may` (a `VM_MAY*` flag) unless the area already has `now`, its permission.
+    #[inline]
+    fn try_clear_may(&self, now: vm_flags_t, may: vm_flags_t) -> Result {
+        if self.flags() & now != 0 {
+            return Err(EINVAL);
+        }
+        self.update_flags(flags::NONE, may);
+        Ok(())
+    }
+
     /// Sets `VM_MIXEDMAP`, so that pages can be inserted with [`VmaMixedMap::vm_insert_page`].
     #[inline]
     pub fn set_mixedmap(&self) -> &VmaMixedMap {
@@ -290,11 +300,7 @@ impl VmaNew {
     /// Fails with `EINVAL` if the area is readable already.
     #[inline]
     pub fn try_clear_mayread(&self) -> Result {
-        if self.readable() {
-            return Err(EINVAL);
-        }
-        self.update_flags(flags::NONE, flags::MAYREAD);
-        Ok(())
+        self.try_clear_may(flags::READ, flags::MAYREAD)
     }
 
     /// Returns whether the area is writable now.
@@ -308,11 +314,7 @@ impl VmaNew {
     /// Fails with `EINVAL` if the area is writable already.
     #[inline]
     pub fn try_clear_maywrite(&self) -> Result {
-        if self.writable() {
-            return Err(EINVAL);
-        }
-        self.update_flags(flags::NONE, flags::MAYWRITE);
-        Ok(())
+        self.try_clear_may(flags::WRITE, flags::MAYWRITE)
     }
 
     /// Returns whether the area is executable now.
@@ -326,11 +328,7 @@ impl VmaNew {
     /// Fails with `EINVAL` if the area is executable already.
     #[inline]
     pub fn try_clear_mayexec(&self) -> Result {
-        if self.executable() {
-            return Err(EINVAL);
-        }
-        self.update_flags(flags::NONE, flags::MAYEXEC);
-        Ok(())
+        self.try_clear_may(flags::EXEC, flags::MAYEXEC)
     }
 }
 

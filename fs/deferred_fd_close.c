@@ -116,6 +116,9 @@ int deferred_fd_close(struct deferred_fd_closer *closer, unsigned int fd)
 {
 	struct file *file;
 
+	/* filp_close() may sleep (->flush(), POSIX locks), whatever it finds. */
+	might_sleep();
+
 	/*
 	 * A kernel thread never returns to user space to run the work.  An
 	 * exiting task past exit_files() has no fd table left (a ->release()

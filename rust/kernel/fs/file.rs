@@ -8,6 +8,18 @@
 //! side ([`FileDescriptorReservation`] to install new fds, [`DeferredFdCloser`] to close them
 //! from inside a system call), and [`BadFdError`].
 //!
+//! # Which fd table
+//!
+//! Every fd operation here acts on the fd table of the current task. Some contexts a driver
+//! callback runs in have no table of their own: a kernel thread (a kworker running a delayed
+//! `fput`, a kthread) only shares the kernel threads' table, and an exiting task has none at all
+//! once `exit_files()` has run, which is where the `release` of its last open files runs, and
+//! neither has a user worker made without one (vhost). There the fd operations fail cleanly
+//! instead of touching another table: [`LocalFile::fget`] with
+//! [`BadFdError`], [`FileDescriptorReservation::get_unused_fd_flags`] and
+//! [`DeferredFdCloser::close_fd`] with `ESRCH`. An io_uring worker shares its process's table
+//! and may use it.
+//!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
 //! [`include/linux/file.h`](srctree/include/linux/file.h),
 //! [`include/linux/deferred_fd_close.h`](srctree/include/linux/deferred_fd_close.h)
@@ -16,6 +28,7 @@ use crate::{
     alloc::{AllocError, Flags},
     bindings,
     error::{code::*, Error, Result},
+    task::Task,
     types::{ARef, AlwaysRefCounted, NotThreadSafe, Opaque},
 };
 use core::{fmt, ptr::NonNull};
@@ -189,11 +202,30 @@ unsafe impl AlwaysRefCounted for LocalFile {
     }
 }
 
+/// Returns whether the current task has an fd table that fd operations may use.
+///
+/// A kernel thread has only the table that all kernel threads share (`init_files`), which is no
+/// driver's to look up or install fds in; an exiting task has none after `exit_files()`. The C
+/// functions behind the fd operations dereference `current->files` without checking.
+#[inline]
+fn current_has_fd_table() -> bool {
+    let task = Task::current_raw();
+    // SAFETY: `current` is a valid task. Only the task itself changes its `flags` and its
+    // `files` pointer (`exit_files()`, `unshare_files()`, `begin_new_exec()`), so reading them
+    // from the task itself races with no writer.
+    let (flags, files) = unsafe { ((*task).flags, (*task).files) };
+    flags & bindings::PF_KTHREAD == 0 && !files.is_null()
+}
+
 impl LocalFile {
     /// Takes a reference to the file behind fd `fd` of the current process.
     ///
     /// The result may only be used on this thread; [`LocalFile::assume_no_fdget_pos`] turns it
     /// into an `ARef<File>`.
+    ///
+    /// Fails with [`BadFdError`] if no such fd is open, and also where the current task has no fd
+    /// table of its own (see [Which fd table](self#which-fd-table)): a kernel thread, or a task
+    /// that is exiting.
     ///
     /// # Examples
     ///
@@ -206,13 +238,20 @@ impl LocalFile {
     /// ```
     #[inline]
     pub fn fget(fd: u32) -> Result<ARef<LocalFile>, BadFdError> {
-        // SAFETY: `fget` accepts any fd number and returns null for one that is not open.
+        if !current_has_fd_table() {
+            return Err(BadFdError);
+        }
+        // SAFETY: The current task has an fd table (checked above, and only the task itself can
+        // take it away). `fget` accepts any fd number and returns null for one that is not open.
         let ptr = NonNull::new(unsafe { bindings::fget(fd) }).ok_or(BadFdError)?;
 
         // SAFETY: `fget` took a reference for us, which the `ARef` now owns.
         //
-        // INVARIANT: The file came from this thread's fd table: an `fdget_pos` that skipped the
-        // `f_pos_lock` can only be one of this thread's, and the result stays on this thread.
+        // INVARIANT: The file came from this thread's fd table, and our reference makes its count
+        // at least two: an `fdget_pos` that starts from now on and skips the `f_pos_lock` can
+        // only be one of this thread's, and the result stays on this thread. (One that another
+        // task started earlier, before `pidfd_getfd` or `SCM_RIGHTS` put the file in our table,
+        // is not excluded; no method of `LocalFile` or `File` touches `f_pos`.)
         Ok(unsafe { ARef::from_raw(ptr.cast()) })
     }
 
@@ -326,9 +365,29 @@ impl core::ops::Deref for File {
 ///
 /// # Examples
 ///
+/// KUnit runs in a kernel thread, which has no fd table of its own to reserve in:
+///
+/// ```
+/// use kernel::{
+///     error::code::{EBADF, ESRCH},
+///     fs::file::{flags::O_CLOEXEC, FileDescriptorReservation},
+///     fs::LocalFile,
+/// };
+///
+/// let reservation = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC);
+/// assert_eq!(reservation.err(), Some(ESRCH));
+/// // Nor is there any fd to look up.
+/// assert_eq!(LocalFile::fget(0).err().map(Error::from), Some(EBADF));
+/// ```
+///
+/// In a process (a driver's ioctl, say), numbers come lowest first and return on drop:
+///
 /// ```
 /// use kernel::fs::file::{flags::O_CLOEXEC, FileDescriptorReservation};
 ///
+/// # // Only compiled: the test itself runs in a kernel thread.
+/// # #[allow(dead_code)]
+/// # fn in_a_process() -> Result {
 /// let first = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?;
 /// let fd = first.reserved_fd();
 /// let second = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?;
@@ -338,7 +397,8 @@ impl core::ops::Deref for File {
 /// drop(first);
 /// let third = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?;
 /// assert_eq!(third.reserved_fd(), fd);
-/// # Ok::<(), Error>(())
+/// # Ok(())
+/// # }
 /// ```
 pub struct FileDescriptorReservation {
     fd: u32,
@@ -350,15 +410,24 @@ impl FileDescriptorReservation {
     /// Reserves the lowest free fd number of the current task.
     ///
     /// `flags` are `open(2)` flags for the fd; only [`flags::O_CLOEXEC`] matters. Fails with
-    /// `EMFILE` when the table is full.
+    /// `EMFILE` when the table is full, and with `ESRCH` where the current task has no fd table of
+    /// its own (see [Which fd table](self#which-fd-table)): a kernel thread, or a task that is
+    /// exiting.
     #[inline]
     pub fn get_unused_fd_flags(flags: u32) -> Result<Self> {
-        // SAFETY: FFI call, there are no safety requirements on `flags`.
+        if !current_has_fd_table() {
+            return Err(ESRCH);
+        }
+        // SAFETY: The current task has an fd table of its own (checked above), which is what
+        // `get_unused_fd_flags` reserves in; any `flags` are accepted.
         let fd: i32 = unsafe { bindings::get_unused_fd_flags(flags) };
         if fd < 0 {
             return Err(Error::from_errno(fd));
         }
-        // INVARIANT: `get_unused_fd_flags` reserved `fd` in the current task's table.
+        // INVARIANT: `get_unused_fd_flags` reserved `fd` in the current task's table. The table
+        // stays the task's while this value exists: only the task itself could replace it, in
+        // `unshare(2)`, `execve(2)` or `do_exit()`, none of which runs inside a driver call that
+        // can hold this `!Send` value.
         Ok(Self {
             fd: fd as u32,
             _not_send: NotThreadSafe,

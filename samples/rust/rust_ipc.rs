@@ -33,7 +33,7 @@
 //! - A send runs in the sender's context: it upgrades the receiver's mm with `mmget_not_zero`,
 //!   copies the payload into kernel pages, installs new pages in the receiver's area with
 //!   `vm_insert_page` under the mmap read lock, and lets go of the mm with `mmput_async`.
-//! - The sender's files are taken with `File::fget`; the receiver gets them through
+//! - The sender's files are taken with `LocalFile::fget`; the receiver gets them through
 //!   `FileDescriptorReservation`s, all reserved before any is installed.
 //! - Freeing a buffer closes the fds that came with it with `DeferredFdCloser` (the receiver's
 //!   ioctl may still hold one of them), and zaps and frees pages nobody uses any more.
@@ -51,7 +51,7 @@ use kernel::{
             flags::{O_CLOEXEC, O_NONBLOCK},
             DeferredFdCloser, FileDescriptorReservation,
         },
-        File,
+        File, LocalFile,
     },
     ioctl::{_IO, _IOC_SIZE, _IOR, _IOW},
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
@@ -376,7 +376,8 @@ impl Endpoint {
         let mut files = KVec::with_capacity(num_fds, GFP_KERNEL)?;
         for &fd in &args.fds[..num_fds] {
             let fd = u32::try_from(fd).map_err(|_| EBADF)?;
-            let file = File::fget(fd)?;
+            // SAFETY: An ioctl runs inside no `fdget_pos` region of any file.
+            let file = unsafe { LocalFile::assume_no_fdget_pos(LocalFile::fget(fd)?) };
             if self.registry.is_endpoint_file(&file) {
                 return Err(EINVAL);
             }

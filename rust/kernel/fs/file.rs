@@ -308,20 +308,6 @@ impl LocalFile {
 }
 
 impl File {
-    /// Takes a reference to the file behind fd `fd` of the current process.
-    ///
-    /// This is [`LocalFile::fget`] followed by [`LocalFile::assume_no_fdget_pos`], for the
-    /// common case of a driver looking up fds passed to its ioctl: an ioctl does not hold an
-    /// `fdget_pos` on any file, so the file may go to other threads. Do not use it from a
-    /// `read`, `write` or `llseek` handler on the fd being handled; use [`LocalFile::fget`].
-    #[inline]
-    pub fn fget(fd: u32) -> Result<ARef<File>, BadFdError> {
-        let file = LocalFile::fget(fd)?;
-        // SAFETY: Documented restriction: the caller is not inside an `fdget_pos` region of this
-        // file (no driver hook other than `read`, `write` and `llseek` runs inside one).
-        Ok(unsafe { LocalFile::assume_no_fdget_pos(file) })
-    }
-
     /// Creates a reference to a [`File`] from a valid pointer.
     ///
     /// # Safety

@@ -82,7 +82,8 @@ fn check_files() -> Result {
     let reservation = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?;
     let fd = reservation.reserved_fd();
     reservation.fd_install(file.clone());
-    let found = File::fget(fd)?;
+    // SAFETY: Module init runs inside no `fdget_pos` region.
+    let found: ARef<File> = unsafe { LocalFile::assume_no_fdget_pos(LocalFile::fget(fd)?) };
     check!(found.as_ptr() == file.as_ptr());
     let local: ARef<LocalFile> = LocalFile::fget(fd)?;
     check!(local.as_ptr() == file.as_ptr());
@@ -92,7 +93,7 @@ fn check_files() -> Result {
     DeferredFdCloser::new(GFP_KERNEL)?
         .close_fd(fd)
         .map_err(Error::from)?;
-    check!(matches!(File::fget(fd), Err(BadFdError)));
+    check!(matches!(LocalFile::fget(fd), Err(BadFdError)));
 
     // A second close of the same number: BadFd, which is EBADF.
     let err = DeferredFdCloser::new(GFP_KERNEL)?.close_fd(fd);

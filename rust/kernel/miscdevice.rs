@@ -26,7 +26,7 @@ use crate::{
     device::Device,
     error::{from_err_ptr, to_result, Error, Result, VTABLE_DEFAULT_ERROR},
     ffi::{c_int, c_long, c_uint, c_ulong},
-    fs::File,
+    fs::{File, ReleasingFile},
     init::{self, PinInit},
     mm::virt::VmaNew,
     prelude::*,
@@ -184,7 +184,20 @@ pub trait MiscDevice: Sized {
     fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Self::Ptr>;
 
     /// Called when the misc device is released: once, on the last `fput()` of the file.
-    fn release(device: Self::Ptr, _file: &File) {
+    ///
+    /// The file's last reference is already gone, so it comes as a [`ReleasingFile`], of which
+    /// no new reference can be taken. (Mainline passes a `&File` here, whose `ARef::from` would
+    /// resurrect a file being freed; an implementation written for mainline changes the type of
+    /// the second parameter and nothing else.)
+    ///
+    /// This may run in the task that closed the file, in an exiting task after its fd table is
+    /// gone, in a kworker (the last reference was put by a kernel thread) or in an io_uring
+    /// worker: the fd operations of [`kernel::fs::file`] fail cleanly where the task has no fd
+    /// table of its own, and [`current!()`]'s `mm()` is `None` once the address space is gone.
+    ///
+    /// [`kernel::fs::file`]: crate::fs::file
+    /// [`current!()`]: crate::current
+    fn release(device: Self::Ptr, _file: &ReleasingFile) {
         drop(device);
     }
 
@@ -337,10 +350,9 @@ unsafe extern "C" fn fops_release<T: MiscDevice>(
     // from `T::Ptr::into_foreign`; this is the only call to `from_foreign` for it.
     let ptr = unsafe { <T::Ptr as ForeignOwnable>::from_foreign(private) };
 
-    // SAFETY:
-    // * The file is valid for the duration of this call.
-    // * There is no active fdget_pos region on the file on this thread.
-    T::release(ptr, unsafe { File::from_raw_file(file) });
+    // SAFETY: This is the file's `release` operation, running on this thread for the duration
+    // of the call.
+    T::release(ptr, unsafe { ReleasingFile::from_raw_file(file) });
 
     0
 }

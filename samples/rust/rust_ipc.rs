@@ -51,7 +51,7 @@ use kernel::{
             flags::{O_CLOEXEC, O_NONBLOCK},
             DeferredFdCloser, FileDescriptorReservation,
         },
-        File, LocalFile,
+        File, LocalFile, ReleasingFile,
     },
     ioctl::{_IO, _IOC_SIZE, _IOR, _IOW},
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
@@ -717,7 +717,7 @@ impl MiscDevice for Endpoint {
         Ok(ep)
     }
 
-    fn release(ep: Arc<Endpoint>, _file: &File) {
+    fn release(ep: Arc<Endpoint>, _file: &ReleasingFile) {
         ep.registry.endpoints.lock().remove(&ep.id);
 
         // Everything goes: the files of pending messages, the closers of live buffers (their fds

@@ -6,7 +6,8 @@
 //! holds a reference to it. An fd is a number in the table of one process that holds one such
 //! reference. This module gives drivers the file side of that ([`File`], [`LocalFile`]), the fd
 //! side ([`FileDescriptorReservation`] to install new fds, [`DeferredFdCloser`] to close them
-//! from inside a system call), and [`BadFdError`].
+//! from inside a system call), [`ReleasingFile`] for a driver's `release` callback, and
+//! [`BadFdError`].
 //!
 //! # Which fd table
 //!
@@ -335,6 +336,54 @@ impl core::ops::Deref for File {
         // SAFETY: `self` is a live file for the lifetime of the borrow, and a `File` satisfies
         // everything a `LocalFile` requires.
         unsafe { LocalFile::from_raw_file(self as *const File as *const bindings::file) }
+    }
+}
+
+/// A file in its `release` callback: its last reference is gone.
+///
+/// `f_count` is zero: `__fput()` is tearing the file down and frees it once `release` returns.
+/// The file can still be looked at, but a reference to it must never be taken again, so this
+/// type is not [`AlwaysRefCounted`] and gives no [`File`] or [`LocalFile`]: `ARef::from` on it
+/// does not compile. It is neither [`Send`] nor [`Sync`], and a `&ReleasingFile` lives only as
+/// long as the callback.
+///
+/// # Invariants
+///
+/// The file's `release` operation is running on the current thread for the lifetime of any
+/// reference to this type.
+#[repr(transparent)]
+pub struct ReleasingFile {
+    inner: Opaque<bindings::file>,
+}
+
+impl ReleasingFile {
+    /// Creates a reference to a [`ReleasingFile`] from a valid pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be the file whose `release` operation the caller is running, for all of 'a.
+    #[inline]
+    pub unsafe fn from_raw_file<'a>(ptr: *const bindings::file) -> &'a ReleasingFile {
+        // SAFETY: The caller guarantees that the file stays valid (its memory is freed only after
+        // `release` returns) for 'a. The cast is okay because `ReleasingFile` is
+        // `repr(transparent)`.
+        //
+        // INVARIANT: The caller is the file's `release`.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Returns a raw pointer to the inner C struct.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut bindings::file {
+        self.inner.get()
+    }
+
+    /// Returns the flags associated with the file, a combination of the constants in [`flags`].
+    #[inline]
+    pub fn flags(&self) -> u32 {
+        // SAFETY: By the type invariants the file is valid for the borrow, and nobody else holds
+        // it any more to change its flags.
+        unsafe { (*self.as_ptr()).f_flags }
     }
 }
 

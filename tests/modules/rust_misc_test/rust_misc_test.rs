@@ -12,7 +12,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     c_str, dev_info,
     device::Device,
-    fs::File,
+    fs::{File, ReleasingFile},
     ioctl::{_IO, _IOC_SIZE, _IOR, _IOW},
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
     mm::virt::{VmaNew, VmaRef},
@@ -93,7 +93,7 @@ impl MiscDevice for RustMiscTest {
         Ok(me)
     }
 
-    fn release(device: Pin<KBox<Self>>, _file: &File) {
+    fn release(device: Pin<KBox<Self>>, _file: &ReleasingFile) {
         // Dropping the state drops the `PollCondVar`: any waiter still registered is told to go.
         drop(device);
         RELEASES.fetch_add(1, Ordering::Relaxed);

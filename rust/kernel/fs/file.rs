@@ -339,6 +339,66 @@ impl core::ops::Deref for File {
     }
 }
 
+impl File {
+    /// Puts this reference from a kernel thread, releasing the file before returning if it was
+    /// the last one.
+    ///
+    /// A plain drop of the last reference in a kernel thread only queues the release on a
+    /// workqueue (delayed `fput`), and `flush_delayed_fput()` does not say when this file's turn
+    /// came. A kernel thread that must know its last reference is gone before it goes on (the
+    /// file's release unpins something the thread waits for) puts it with this function.
+    ///
+    /// Returns the reference back, untouched, when the current task is not a kernel thread: a
+    /// process releases its files on its way back to user space, where no system call of its own
+    /// still borrows them, and must keep doing so.
+    ///
+    /// # Context
+    ///
+    /// Process context of a kernel thread that may sleep, holding no lock that the release of
+    /// this file may take: the file's `release` callback and its filesystem run in this call.
+    /// Calling it under a spinlock, or holding a lock the `release` takes, is a bug (a sleep in
+    /// atomic context, or a deadlock), as in C.
+    ///
+    /// # Examples
+    ///
+    /// KUnit runs its tests in kernel threads:
+    ///
+    /// ```
+    /// use kernel::{bindings, fs::File, types::ARef};
+    ///
+    /// // SAFETY: `filp_open` may be called from process context with a valid string; it returns a
+    /// // file with one reference or an error pointer.
+    /// let raw = unsafe { bindings::filp_open(c"/".as_ptr().cast(), bindings::O_RDONLY as _, 0) };
+    /// // SAFETY: Checking a pointer for an error value reads nothing.
+    /// assert!(!unsafe { bindings::IS_ERR(raw.cast()) });
+    /// // SAFETY: `filp_open` gave us the reference that this `ARef` now owns.
+    /// let file: ARef<File> = unsafe { ARef::from_raw(core::ptr::NonNull::new_unchecked(raw.cast())) };
+    /// let second = file.clone();
+    ///
+    /// // Not the last reference: only the count goes down.
+    /// assert!(File::put_sync(second).is_ok());
+    /// // SAFETY: `file` still holds its reference.
+    /// assert_eq!(unsafe { (*raw).f_count.counter }, 1);
+    /// // The last one: the file is released before `put_sync` returns.
+    /// assert!(File::put_sync(file).is_ok());
+    /// ```
+    #[inline]
+    pub fn put_sync(this: ARef<File>) -> Result<(), ARef<File>> {
+        // SAFETY: Reading our own flags races with no writer: only the task changes them.
+        if unsafe { (*Task::current_raw()).flags } & bindings::PF_KTHREAD == 0 {
+            return Err(this);
+        }
+        let ptr = ARef::into_raw(this);
+        // SAFETY: We own the reference that `this` held. The current task is a kernel thread: the
+        // table it uses is the one all kernel threads share, and `fdget` takes a real reference
+        // from a shared table, so no borrow of this thread relies on the reference we put, and
+        // releasing the file here cannot pull it from under one. The caller is in a context that
+        // may sleep (documented requirement).
+        unsafe { bindings::__fput_sync(ptr.cast().as_ptr()) };
+        Ok(())
+    }
+}
+
 /// A file in its `release` callback: its last reference is gone.
 ///
 /// `f_count` is zero: `__fput()` is tearing the file down and frees it once `release` returns.

@@ -22,7 +22,32 @@ struct owned_fops {
 
 static struct kmem_cache *owned_fops_cache;
 static LIST_HEAD(owned_fops_list);
+/* Copies whose module went away while something still held it: never freed. */
+static LIST_HEAD(owned_fops_orphans);
 static DEFINE_MUTEX(owned_fops_lock);
+
+/*
+ * The .open of every copy.  A module's init may fail after it registered a
+ * device, and the module is then freed whatever references it has: a file
+ * opened during init would be left with operations in freed memory.  So no
+ * file is opened with a copy before its module is live.
+ */
+static int owned_fops_open(struct inode *inode, struct file *file)
+{
+	const struct owned_fops *owned =
+		container_of(file->f_op, struct owned_fops, fops);
+
+	switch (READ_ONCE(owned->fops.owner->state)) {
+	case MODULE_STATE_LIVE:
+		break;
+	case MODULE_STATE_COMING:
+	case MODULE_STATE_UNFORMED:
+		return -EAGAIN;
+	default:
+		return -ENODEV;
+	}
+	return owned->orig->open ? owned->orig->open(inode, file) : 0;
+}
 
 static struct module *fops_home(const struct file_operations *fops)
 {
@@ -45,13 +70,20 @@ static struct module *fops_home(const struct file_operations *fops)
  * (or its init fails); the caller never frees it.  Operations that already
  * name an owner, or that are built in, are returned as they are.
  *
+ * The copy's ->open refuses with -EAGAIN while the module's init is still
+ * running: if the init then failed, the module would be freed under the open
+ * file (the module loader does not wait for references taken during init).
+ * A device registered from init can be opened once init has returned 0.
+ *
  * The caller must be running code of the module that holds @fops (its init,
  * or any path where that module is known to stay loaded), and @fops must not
  * change afterwards: the copy is taken once.
  *
  * Context: Process context; may sleep.
- * Return: Operations to install in place of @fops, or ERR_PTR(-ENOMEM) if a
- * copy was needed and could not be allocated.
+ * Return: Operations to install in place of @fops, or an error pointer:
+ * * -ENOMEM - a copy was needed and could not be allocated.
+ * * -ENOENT - the module is already going away (its exit ran or its init
+ *   failed): no copy would outlive it safely.
  */
 const struct file_operations *fops_with_owner(const struct file_operations *fops)
 {
@@ -68,6 +100,15 @@ const struct file_operations *fops_with_owner(const struct file_operations *fops
 		return fops;
 
 	mutex_lock(&owned_fops_lock);
+	/*
+	 * The state turns GOING before the notifier that frees the copies
+	 * runs, and that notifier takes this mutex: a copy made after it ran
+	 * would never be freed, so refuse one once the module is going.
+	 */
+	if (READ_ONCE(mod->state) == MODULE_STATE_GOING) {
+		ret = ERR_PTR(-ENOENT);
+		goto out;
+	}
 	list_for_each_entry(owned, &owned_fops_list, node) {
 		if (owned->orig == fops && owned->fops.owner == mod) {
 			ret = &owned->fops;
@@ -83,6 +124,7 @@ const struct file_operations *fops_with_owner(const struct file_operations *fops
 	owned->orig = fops;
 	owned->fops = *fops;
 	owned->fops.owner = mod;
+	owned->fops.open = owned_fops_open;
 	list_add(&owned->node, &owned_fops_list);
 	ret = &owned->fops;
 out:
@@ -91,10 +133,24 @@ out:
 }
 EXPORT_SYMBOL_GPL(fops_with_owner);
 
+/* Whether anything still holds a reference to @mod, which is going away. */
+static bool module_still_referenced(struct module *mod)
+{
+#ifdef CONFIG_MODULE_UNLOAD
+	return module_refcount(mod) > 0;
+#else
+	/* Only a failed init goes away, and nothing was opened during it. */
+	return false;
+#endif
+}
+
 /*
  * A module reaches MODULE_STATE_GOING after its exit function ran (or its init
- * failed).  No file can use its operations any more: each such file held a
- * reference that would have kept the module from unloading.
+ * failed).  Normally no file can use its operations any more: each such file
+ * holds a module reference that keeps the module from unloading, and no file
+ * was opened with a copy during init (owned_fops_open()).  A forced unload
+ * (rmmod -f) is the exception: references are left, and a copy that an open
+ * file may still point at is kept for good rather than freed under it.
  */
 static int fops_owner_module_event(struct notifier_block *nb,
 				   unsigned long state, void *data)
@@ -107,10 +163,16 @@ static int fops_owner_module_event(struct notifier_block *nb,
 
 	mutex_lock(&owned_fops_lock);
 	list_for_each_entry_safe(owned, tmp, &owned_fops_list, node) {
-		if (owned->fops.owner == mod) {
-			list_del(&owned->node);
-			kmem_cache_free(owned_fops_cache, owned);
+		if (owned->fops.owner != mod)
+			continue;
+		if (module_still_referenced(mod)) {
+			pr_warn("fops_owner: %s went away while referenced; keeping its file operations\n",
+				mod->name);
+			list_move(&owned->node, &owned_fops_orphans);
+			continue;
 		}
+		list_del(&owned->node);
+		kmem_cache_free(owned_fops_cache, owned);
 	}
 	mutex_unlock(&owned_fops_lock);
 	return NOTIFY_OK;

@@ -11,7 +11,8 @@
 //! - `File::put_sync` from a kworker (the file is released before it returns) and from an ioctl
 //!   (refused: a process releases its files on the way back to user space).
 //!
-//! Every probe must give a clean error there, touching no table.
+//! Every probe must give a clean error there, touching no table. And a device registered from
+//! the module's exit must be refused with `ENOENT`.
 
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use kernel::{
@@ -68,10 +69,39 @@ module! {
     license: "GPL",
 }
 
-#[pin_data]
+#[pin_data(PinnedDrop)]
 struct RustCtxTestModule {
     #[pin]
     _miscdev: MiscDeviceRegistration<CtxFile>,
+}
+
+// The module's exit: registering a device now must be refused, as the module is going away and
+// no operations table of it may outlive it. `tests/guest/kmsg_expect.c` reads the verdict.
+#[pinned_drop]
+impl PinnedDrop for RustCtxTestModule {
+    fn drop(self: Pin<&mut Self>) {
+        let again = KBox::pin_init(
+            MiscDeviceRegistration::<CtxFile>::register(MiscDeviceOptions {
+                name: c_str!("rust-ctx-test-going"),
+            }),
+            GFP_KERNEL,
+        );
+        match again {
+            Err(err) if err == ENOENT => pr_info!("register_while_going=ENOENT\n"),
+            Err(err) => pr_info!("register_while_going={:?}\n", err),
+            Ok(_) => pr_info!("register_while_going=registered\n"),
+        }
+    }
+}
+
+impl kernel::InPlaceModule for RustCtxTestModule {
+    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            _miscdev <- MiscDeviceRegistration::register(MiscDeviceOptions {
+                name: c_str!("rust-ctx-test"),
+            }),
+        })
+    }
 }
 
 /// The errno of a result, 0 for success.

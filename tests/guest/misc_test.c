@@ -26,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -278,6 +279,62 @@ static void test_close_during_poll(void)
 		ktap_diag("released while the poll still waited");
 }
 
+/*
+ * select() keeps its wait entries until the system call ends and, unlike
+ * epoll, does not unhook them on POLLFREE: the wait queue (the PollCondVar in
+ * the per-open state) must outlive the call.  It does, because each entry
+ * holds the file, and the state goes only with ->release().
+ */
+static void *select_thread(void *arg)
+{
+	struct poller *p = arg;
+	struct timeval tv = { p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000 };
+	uint64_t start = now_ms();
+	fd_set rd;
+
+	FD_ZERO(&rd);
+	FD_SET(p->fd, &rd);
+	p->ret = select(p->fd + 1, &rd, NULL, NULL, &tv);
+	p->revents = p->ret > 0 && FD_ISSET(p->fd, &rd) ? POLLIN : 0;
+	p->elapsed_ms = now_ms() - start;
+	return NULL;
+}
+
+static void test_select(void)
+{
+	struct poller sel = { .timeout_ms = 10000 }, pol = { .timeout_ms = 10000 };
+	struct rmt_counts base;
+	pthread_t t1, t2;
+	int ok;
+
+	/* A select() waiter and a poll() waiter on one file, one event wakes both. */
+	sel.fd = dev_open();
+	pol.fd = sel.fd;
+	pthread_create(&t1, NULL, select_thread, &sel);
+	pthread_create(&t2, NULL, poll_thread, &pol);
+	sleep_ms(100);
+	ok = ioctl(sel.fd, RMT_IOC_SIGNAL) == 0;
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	ktap_result(ok && sel.ret == 1 && sel.revents == POLLIN && sel.elapsed_ms < 5000,
+		    "select_woken_by_event");
+	ktap_result(ok && pol.ret == 1 && (pol.revents & POLLIN) && pol.elapsed_ms < 5000,
+		    "select_and_poll_woken_together");
+	close(sel.fd);
+
+	/* The only fd is closed during select(): ->release() waits for it to end. */
+	base = counts();
+	sel = (struct poller){ .timeout_ms = 400 };
+	sel.fd = dev_open();
+	pthread_create(&t1, NULL, select_thread, &sel);
+	sleep_ms(100);
+	close(sel.fd);
+	ok = releases_since(&base) == 0;
+	pthread_join(t1, NULL);
+	ktap_result(ok && sel.ret >= 0 && releases_since(&base) == 1,
+		    "close_during_select_releases_after_select");
+}
+
 static void noop_handler(int sig)
 {
 	(void)sig;
@@ -515,7 +572,7 @@ static void test_load_nomem(void)
 int main(void)
 {
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(37);
+	ktap_plan(40);
 
 	test_load();
 	test_release_once_with_dups();
@@ -523,6 +580,7 @@ int main(void)
 	test_bad_ioctls();
 	test_poll_wakes();
 	test_close_during_poll();
+	test_select();
 	test_close_during_ioctl();
 	test_ioctl_wait_woken();
 	test_epoll();

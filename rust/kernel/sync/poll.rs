@@ -4,9 +4,22 @@
 //!
 //! A driver's `poll` registers the wait queues that will signal readiness with the caller's
 //! [`PollTable`], and returns the events that are ready now. The wait queue must outlive every
-//! registration, and `epoll` keeps registrations for as long as the file stays in its interest
-//! list, past the `poll` call: [`PollCondVar`] is a [`CondVar`] that tells such waiters to go
-//! away (`POLLFREE`) and waits for them before its memory can be freed.
+//! registration, and registrations outlive the `poll` call:
+//!
+//! - `select(2)` and `poll(2)` keep theirs until the system call ends, and they hold the file
+//!   until then. They ignore `POLLFREE`.
+//! - `epoll` keeps its for as long as the file is in an interest list, and takes it off when it
+//!   is woken with `POLLFREE` (so do aio and io_uring).
+//!
+//! # The lifetime rule
+//!
+//! A [`PollCondVar`] must outlive every file it was registered for: keep it in the per-open state
+//! of the file whose `poll` registers it (which goes only with `release`, after every `select`
+//! and `poll` holding the file has ended), or in something that state keeps alive. Dropping it
+//! tells `epoll`-style waiters to go away with `POLLFREE` and waits an RCU grace period for them.
+//! A driver that breaks the rule (a wait queue shared between files and dropped while another
+//! file's `select` still sleeps on it) does not corrupt memory: the drop then waits until those
+//! system calls have ended, which may take as long as their timeout.
 //!
 //! C header: [`include/linux/poll.h`](srctree/include/linux/poll.h)
 
@@ -70,8 +83,10 @@ impl PollTable {
         if let Some(qproc) = self.get_qproc() {
             // SAFETY: `qproc` came from this table, which is valid by the type invariants. The
             // file is live for the duration of the `poll` call. `cv` is a `PollCondVar`, whose
-            // wait queue stays valid until every waiter registered here has been told to go
-            // away and has gone (its destructor); that is what `qproc` implementations need.
+            // wait queue stays valid until every waiter registered on it is gone: its destructor
+            // unhooks `epoll`-style waiters with `POLLFREE` and an RCU grace period, and waits
+            // until the `select`/`poll` waiters, which ignore `POLLFREE`, have removed their
+            // entries. That is what `qproc` implementations need.
             unsafe { qproc(file.as_ptr().cast(), cv.wait_queue_head(), self.0.get()) };
         }
     }
@@ -79,9 +94,12 @@ impl PollTable {
 
 /// A [`CondVar`] whose wait queue may be registered with a [`PollTable`].
 ///
-/// Dropping it wakes the waiters that `poll` and `epoll` registered with `POLLFREE`, which makes
-/// them unregister, and then waits for an RCU grace period, after which none of them can still be
-/// looking at the wait queue. Only then is its memory freed.
+/// Dropping it wakes the waiters registered on it with `POLLFREE`: `epoll`, aio and io_uring
+/// unregister then, and an RCU grace period later none of them can still be looking at the wait
+/// queue. `select` and `poll` waiters ignore `POLLFREE` and stay until their system call ends;
+/// the drop waits for them too (see [the lifetime rule](self#the-lifetime-rule): a driver that
+/// keeps the condvar in the per-open state of the polled file never makes it wait). Only then is
+/// its memory freed. Dropping it may sleep.
 ///
 /// # Examples
 ///
@@ -189,6 +207,30 @@ impl PinnedDrop for PollCondVar {
         //
         // SAFETY: The wait queue head is valid: we are dropping it, nothing else frees it.
         unsafe { bindings::__wake_up_pollfree(self.inner.wait_queue_head.get()) };
+
+        let head = self.inner.wait_queue_head.get();
+        // `select`/`poll` entries ignore `POLLFREE` and are removed when their system call ends
+        // (`poll_freewait`); a driver that follows the lifetime rule has none left here. Wait
+        // for any others rather than free the queue under them.
+        //
+        let queue_empty = || {
+            // SAFETY: The wait queue head is valid. The read may race with a remover's
+            // `list_del` under the queue's lock; it is the unlocked `list_empty` check of
+            // `waitqueue_active`.
+            unsafe {
+                core::ptr::addr_of!((*head).head.next).read_volatile()
+                    == core::ptr::addr_of_mut!((*head).head)
+            }
+        };
+        while !queue_empty() {
+            // SAFETY: Dropping a `PollCondVar` may sleep (it also waits for RCU below).
+            unsafe { bindings::msleep(1) };
+        }
+        // The last remover may still hold the queue's lock: a wake-up of the now empty queue
+        // takes and releases it, after which nobody is inside.
+        //
+        // SAFETY: The wait queue head is valid.
+        unsafe { bindings::__wake_up(head, bindings::TASK_NORMAL, 1, core::ptr::null_mut()) };
 
         // Wait for epoll items to be properly removed.
         //

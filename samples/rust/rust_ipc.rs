@@ -743,8 +743,10 @@ impl MiscDevice for Endpoint {
         if size > AREA_MAX {
             return Err(EINVAL);
         }
-        // Read-only for good, not inherited, not growable; pages come with `vm_insert_page`.
+        // Read-only for good, not inherited (`VM_IO` keeps `madvise(MADV_DOFORK)` from undoing
+        // `VM_DONTCOPY`), not growable; pages come with `vm_insert_page`.
         vma.try_clear_maywrite().map_err(|_| EPERM)?;
+        vma.set_io();
         vma.set_dontcopy();
         vma.set_dontexpand();
         vma.set_mixedmap();

@@ -493,6 +493,10 @@ static void test_mmap(void)
 
 	ktap_result(probe(area, 1) == SIGSEGV, "user_write_sigsegv");
 
+	/* VM_IO makes VM_DONTCOPY permanent: MADV_DOFORK cannot undo it. */
+	errno = 0;
+	ktap_result(madvise(area, len, MADV_DOFORK) == -1 && errno == EINVAL,
+		    "madv_dofork_refused");
 	/* VM_DONTCOPY: the child has nothing at that address. */
 	pid = fork();
 	if (!pid)
@@ -572,7 +576,7 @@ static void test_load_nomem(void)
 int main(void)
 {
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(40);
+	ktap_plan(41);
 
 	test_load();
 	test_release_once_with_dups();

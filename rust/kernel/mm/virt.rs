@@ -234,8 +234,14 @@ impl VmaNew {
     }
 
     /// Sets the flags in `set` and clears the ones in `unset`.
+    ///
+    /// # Safety
+    ///
+    /// The result must be a valid set of flags for this area: no flag that the core mm or the
+    /// area's backing relies on may be cleared, and no flag may be set whose promise the driver
+    /// does not keep (as on mainline, where this function is `unsafe` too).
     #[inline]
-    fn update_flags(&self, set: vm_flags_t, unset: vm_flags_t) {
+    unsafe fn update_flags(&self, set: vm_flags_t, unset: vm_flags_t) {
         let mut flags = self.flags();
         flags |= set;
         flags &= !unset;
@@ -251,42 +257,60 @@ impl VmaNew {
         if self.flags() & now != 0 {
             return Err(EINVAL);
         }
-        self.update_flags(flags::NONE, may);
+        // SAFETY: Clearing a `VM_MAY*` flag whose permission the area does not have (checked
+        // above) only takes a future `mprotect()` right away: valid for any area.
+        unsafe { self.update_flags(flags::NONE, may) };
         Ok(())
     }
 
     /// Sets `VM_MIXEDMAP`, so that pages can be inserted with [`VmaMixedMap::vm_insert_page`].
     #[inline]
     pub fn set_mixedmap(&self) -> &VmaMixedMap {
-        self.update_flags(flags::MIXEDMAP, flags::NONE);
+        // SAFETY: `VM_MIXEDMAP` is valid on any area a driver sets up in `mmap`: it only lets
+        // `vm_insert_page` add pages, and the core mm handles such areas on fork and unmap.
+        unsafe { self.update_flags(flags::MIXEDMAP, flags::NONE) };
 
         // SAFETY: We just set `VM_MIXEDMAP`; the write lock is held (type invariants).
         unsafe { VmaMixedMap::from_raw(self.as_ptr()) }
     }
 
     /// Sets `VM_IO`: the area maps memory-mapped I/O or similar, and is skipped by core dumps
-    /// and `get_user_pages`.
+    /// and `get_user_pages`. It also makes [`VmaNew::set_dontcopy`] and
+    /// [`VmaNew::set_dontdump`] permanent: `madvise()` cannot undo them on such an area.
     #[inline]
     pub fn set_io(&self) {
-        self.update_flags(flags::IO, flags::NONE);
+        // SAFETY: `VM_IO` only makes the core mm do less with the area (no `get_user_pages`, no
+        // core dump, no `madvise(MADV_DOFORK)`/`MADV_DODUMP`); valid for any driver mapping.
+        unsafe { self.update_flags(flags::IO, flags::NONE) };
     }
 
     /// Sets `VM_DONTEXPAND`: `mremap()` cannot grow the area.
     #[inline]
     pub fn set_dontexpand(&self) {
-        self.update_flags(flags::DONTEXPAND, flags::NONE);
+        // SAFETY: `VM_DONTEXPAND` only makes `mremap()` refuse to grow the area.
+        unsafe { self.update_flags(flags::DONTEXPAND, flags::NONE) };
     }
 
     /// Sets `VM_DONTCOPY`: a child made by `fork()` does not get this area.
+    ///
+    /// This is only permanent if `VM_IO` is set too ([`VmaNew::set_io`]): otherwise user space
+    /// may clear the flag again with `madvise(MADV_DOFORK)`, and later children get the area.
+    /// Do not rely on it for safety.
     #[inline]
     pub fn set_dontcopy(&self) {
-        self.update_flags(flags::DONTCOPY, flags::NONE);
+        // SAFETY: `VM_DONTCOPY` only makes `fork()` leave the area out of the child.
+        unsafe { self.update_flags(flags::DONTCOPY, flags::NONE) };
     }
 
     /// Sets `VM_DONTDUMP`: core dumps leave this area out.
+    ///
+    /// This is only permanent once the area is `VM_SPECIAL` (after [`VmaNew::set_io`],
+    /// [`VmaNew::set_dontexpand`] or [`VmaNew::set_mixedmap`]): otherwise user space may clear
+    /// the flag again with `madvise(MADV_DODUMP)`.
     #[inline]
     pub fn set_dontdump(&self) {
-        self.update_flags(flags::DONTDUMP, flags::NONE);
+        // SAFETY: `VM_DONTDUMP` only makes core dumps leave the area out.
+        unsafe { self.update_flags(flags::DONTDUMP, flags::NONE) };
     }
 
     /// Returns whether the area is readable now.

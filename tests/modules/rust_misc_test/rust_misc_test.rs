@@ -102,6 +102,8 @@ impl MiscDevice for RustMiscTest {
     fn mmap(me: Pin<&RustMiscTest>, _file: &File, vma: &VmaNew) -> Result {
         // Read-only for good, as binder's buffers are: a writable mapping is refused.
         vma.try_clear_maywrite().map_err(|_| EPERM)?;
+        // Not inherited, for good: with `VM_IO`, `madvise(MADV_DOFORK)` cannot clear `VM_DONTCOPY`.
+        vma.set_io();
         vma.set_dontcopy();
         vma.set_mixedmap();
         *me.area.lock() = Some((vma.start(), vma.end()));

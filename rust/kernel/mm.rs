@@ -216,8 +216,8 @@ impl MmWithUser {
 
     /// Read-locks the area at `vma_addr` by itself, without the mmap lock.
     ///
-    /// Only tries: `None` on contention, when there is no area there, when an anonymous area has
-    /// no memory yet, and always without `CONFIG_PER_VMA_LOCK`. Fall back to
+    /// Only tries: `None` on contention (the area or the address space is being changed), when
+    /// there is no area there, and always without `CONFIG_PER_VMA_LOCK`. Fall back to
     /// [`MmWithUser::mmap_read_lock`] then.
     #[inline]
     pub fn lock_vma_under_rcu(&self, vma_addr: usize) -> Option<VmaReadGuard<'_>> {
@@ -229,7 +229,8 @@ impl MmWithUser {
             if !vma.is_null() {
                 return Some(VmaReadGuard {
                     // SAFETY: If `lock_vma_under_rcu` returns a non-null ptr, then it points at a
-                    // valid vma. The vma is stable for as long as the vma read lock is held.
+                    // valid vma. The vma is stable for as long as the vma read lock is held, and
+                    // its mm is `self`, whose `mm_users` the guard's borrow keeps non-zero.
                     vma: unsafe { VmaRef::from_raw(vma) },
                     _nts: NotThreadSafe,
                 });
@@ -283,7 +284,7 @@ impl MmWithUser {
     ///     assert!(mm.mmap_read_trylock().is_some());
     /// }
     ///
-    /// // An anonymous area is locked under RCU only once it has memory.
+    /// // The area is read-locked by itself, with no mmap lock.
     /// UserSlice::new(addr, 1).writer().write_slice(&[1u8])?;
     /// match mm.lock_vma_under_rcu(addr) {
     ///     Some(vma) => assert_eq!((vma.start(), vma.end()), (addr, end)),

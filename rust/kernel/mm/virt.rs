@@ -28,7 +28,9 @@ use core::ops::Deref;
 ///
 /// # Invariants
 ///
-/// While a `&VmaRef` exists, the mmap read lock of its mm or the area's own read lock is held.
+/// While a `&VmaRef` exists, the mmap read lock of its mm or the area's own read lock is held,
+/// and its mm has a non-zero `mm_users`. (The lock alone does not give the latter: `exit_mmap`
+/// takes the mmap lock once `mm_users` is zero.)
 #[repr(transparent)]
 pub struct VmaRef {
     vma: Opaque<bindings::vm_area_struct>,
@@ -41,7 +43,8 @@ impl VmaRef {
     /// # Safety
     ///
     /// `vma` must be valid, and its mmap read lock or its own read lock (or a stronger lock) held,
-    /// for all of 'a.
+    /// for all of 'a; and `vma->vm_mm` must have a non-zero `mm_users` for all of 'a (the caller
+    /// holds an `mm_users` reference, or borrows one).
     #[inline]
     pub unsafe fn from_raw<'a>(vma: *const bindings::vm_area_struct) -> &'a Self {
         // SAFETY: By the safety requirements, `vma` is valid and locked for 'a; the layout is
@@ -59,8 +62,9 @@ impl VmaRef {
     #[inline]
     pub fn mm(&self) -> &MmWithUser {
         // SAFETY: By the type invariants, this `vm_area_struct` is valid and we hold the mmap or
-        // vma read lock, so `vm_mm` is stable. A locked vma belongs to an mm whose `mm_users` is
-        // non-zero: the address space cannot be torn down while one of its locks is held.
+        // vma read lock, so `vm_mm` is stable, and its `mm_users` is non-zero for the borrow
+        // (whoever made this `&VmaRef` holds or borrows that reference: the `&MmWithUser` a
+        // guard borrows, or `current->mm` in `mmap`).
         unsafe { MmWithUser::from_raw((*self.as_ptr()).vm_mm) }
     }
 
@@ -69,9 +73,10 @@ impl VmaRef {
     /// The possible flags are a combination of the constants in [`flags`].
     #[inline]
     pub fn flags(&self) -> vm_flags_t {
-        // SAFETY: By the type invariants, the caller holds at least the mmap read lock, so this
-        // access is not a data race.
-        unsafe { (*self.as_ptr()).__bindgen_anon_2.vm_flags }
+        // SAFETY: By the type invariants, the caller holds at least the mmap read lock, so the
+        // area is valid. The core mm may still flip a flag under the read lock (`untrack_pfn`
+        // clears `VM_PAT`), so read with `READ_ONCE` semantics.
+        unsafe { core::ptr::addr_of!((*self.as_ptr()).__bindgen_anon_2.vm_flags).read_volatile() }
     }
 
     /// Returns the first address of the area.
@@ -95,17 +100,23 @@ impl VmaRef {
     /// Only the last level of the page tables is cleared: the pages stop being mapped here and
     /// anonymous ones are freed, file-backed ones lose this mapping's reference (dirty data is
     /// still written back as usual). The area itself stays; a later access faults again. A range
-    /// that is not inside the area does nothing.
+    /// that is not inside the area does nothing, and so does any range of a hugetlb or PFN-mapped
+    /// area, which cannot be zapped safely from here.
     #[inline]
     pub fn zap_page_range_single(&self, address: usize, size: usize) {
         let (end, did_overflow) = address.overflowing_add(size);
         if did_overflow || address < self.start() || self.end() < end {
             return;
         }
+        // A hugetlb area BUG()s on bounds that are not huge-page aligned; zapping a PFN-mapped
+        // area drops the PAT tracking of all of it and writes `vm_flags` under the read lock.
+        if self.flags() & (flags::HUGETLB | flags::PFNMAP) != 0 {
+            return;
+        }
 
         // SAFETY: By the type invariants, the caller has read access to this VMA, which is
-        // sufficient for this method call. This method has no requirements on the vma flags. The
-        // address range is checked to be within the vma.
+        // sufficient for zapping an area that is neither hugetlb nor PFN-mapped (checked above).
+        // The address range is checked to be within the vma.
         unsafe {
             bindings::zap_page_range_single(self.as_ptr(), address, size, core::ptr::null_mut())
         };
@@ -125,7 +136,9 @@ impl VmaRef {
         }
         // SAFETY: The area holds a reference on its file for as long as it exists, which is at
         // least as long as this borrow. Because of that reference, the file's count is above one
-        // while any fd refers to it, so every `fdget_pos` on it takes `f_pos_lock`.
+        // while any fd refers to it, so every `fdget_pos` that starts while the area exists takes
+        // `f_pos_lock` (for `FMODE_ATOMIC_POS` files, the only ones it skips it for). One that
+        // started earlier is not excluded; no method of `File` touches `f_pos`.
         Some(unsafe { File::from_raw_file(file) })
     }
 

@@ -124,7 +124,7 @@ impl MiscDevice for RustMiscTest {
         }
     }
 
-    fn ioctl(me: Pin<&RustMiscTest>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    fn ioctl(me: Pin<&RustMiscTest>, file: &File, cmd: u32, arg: usize) -> Result<isize> {
         let size = _IOC_SIZE(cmd);
 
         match cmd {
@@ -161,13 +161,13 @@ impl MiscDevice for RustMiscTest {
                 if pad != 0 || fill > u8::MAX.into() {
                     return Err(EINVAL);
                 }
-                me.insert(addr.try_into()?, fill as u8)?;
+                me.insert(file, addr.try_into()?, fill as u8)?;
             }
             RMT_IOC_ZAP => {
                 let mut reader = UserSlice::new(arg, size).reader();
                 let addr: u64 = reader.read()?;
                 let len: u64 = reader.read()?;
-                me.zap(addr.try_into()?, len.try_into()?)?;
+                me.zap(file, addr.try_into()?, len.try_into()?)?;
             }
             _ => return Err(ENOTTY),
         }
@@ -184,8 +184,8 @@ impl RustMiscTest {
         }
     }
 
-    /// Runs `f` on the area holding `addr`, which must be the last mapping of this file.
-    fn with_our_area(&self, addr: usize, f: impl FnOnce(&VmaRef) -> Result) -> Result {
+    /// Runs `f` on the area holding `addr`, which must be the last mapping of `file`.
+    fn with_our_area(&self, file: &File, addr: usize, f: impl FnOnce(&VmaRef) -> Result) -> Result {
         let (start, _) = self.our_area(addr)?;
 
         let task = current!();
@@ -193,13 +193,13 @@ impl RustMiscTest {
         let guard = mm.mmap_read_lock();
         let vma = guard.vma_lookup(addr).ok_or(EFAULT)?;
         // The area may have been unmapped and something else mapped at the same place.
-        if vma.start() != start {
+        if vma.start() != start || vma.file().map(|f| f.as_ptr()) != Some(file.as_ptr()) {
             return Err(EINVAL);
         }
         f(vma)
     }
 
-    fn insert(&self, addr: usize, fill: u8) -> Result {
+    fn insert(&self, file: &File, addr: usize, fill: u8) -> Result {
         let page = Page::alloc_page(GFP_KERNEL)?;
         let chunk = [fill; 256];
         for offset in (0..PAGE_SIZE).step_by(chunk.len()) {
@@ -208,15 +208,15 @@ impl RustMiscTest {
             unsafe { page.write_raw(chunk.as_ptr(), offset, chunk.len())? };
         }
 
-        self.with_our_area(addr, |vma| {
+        self.with_our_area(file, addr, |vma| {
             let vma = vma.check_mixedmap().ok_or(EINVAL)?;
             // The mapping takes its own reference; ours goes when `page` is dropped.
             vma.vm_insert_page(addr, &page)
         })
     }
 
-    fn zap(&self, addr: usize, len: usize) -> Result {
-        self.with_our_area(addr, |vma| {
+    fn zap(&self, file: &File, addr: usize, len: usize) -> Result {
+        self.with_our_area(file, addr, |vma| {
             vma.zap_page_range_single(addr, len);
             Ok(())
         })

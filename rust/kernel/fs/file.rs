@@ -28,6 +28,7 @@
 use crate::{
     alloc::{AllocError, Flags},
     bindings,
+    cred::Credential,
     error::{code::*, Error, Result},
     task::Task,
     types::{ARef, AlwaysRefCounted, NotThreadSafe, Opaque},
@@ -297,6 +298,16 @@ impl LocalFile {
         self.inner.get()
     }
 
+    /// Returns the credentials of the task that originally opened the file.
+    #[inline]
+    pub fn cred(&self) -> &Credential {
+        // SAFETY: `self` is a live file. `f_cred` is set when the file is created and never
+        // changes, and the file holds a reference on it until it is freed.
+        let ptr = unsafe { (*self.as_ptr()).f_cred };
+        // SAFETY: The credential is valid for as long as the file, which outlives the borrow.
+        unsafe { Credential::from_ptr(ptr) }
+    }
+
     /// Returns the flags associated with the file.
     ///
     /// The flags are a combination of the constants in [`flags`].
@@ -436,6 +447,16 @@ impl ReleasingFile {
     #[inline]
     pub fn as_ptr(&self) -> *mut bindings::file {
         self.inner.get()
+    }
+
+    /// Returns the credentials of the task that originally opened the file.
+    #[inline]
+    pub fn cred(&self) -> &Credential {
+        // SAFETY: The file is valid for the borrow (type invariants). `f_cred` never changes, and
+        // is put only when the file is freed, after `release`.
+        let ptr = unsafe { (*self.as_ptr()).f_cred };
+        // SAFETY: The credential is valid for as long as the file, which outlives the borrow.
+        unsafe { Credential::from_ptr(ptr) }
     }
 
     /// Returns the flags associated with the file, a combination of the constants in [`flags`].

@@ -6,3 +6,5 @@
 
 pub mod file;
 pub use self::file::{File, LocalFile, ReleasingFile};
+pub mod kiocb;
+pub use self::kiocb::Kiocb;

@@ -26,10 +26,12 @@ use crate::{
     device::Device,
     error::{from_err_ptr, to_result, Error, Result, VTABLE_DEFAULT_ERROR},
     ffi::{c_int, c_long, c_uint, c_ulong},
-    fs::{File, ReleasingFile},
+    fs::{File, Kiocb, ReleasingFile},
     init::{self, PinInit},
+    iov::{IovIterDest, IovIterSource},
     mm::virt::VmaNew,
     prelude::*,
+    seq_file::SeqFile,
     str::CStr,
     sync::poll::PollTable,
     types::{ForeignOwnable, Opaque},
@@ -224,6 +226,24 @@ pub trait MiscDevice: Sized {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// Read from this miscdevice: copy to `iov` and move `kiocb.ki_pos_mut()` on; returns the
+    /// number of bytes read.
+    ///
+    /// This runs inside the `fdget_pos()` region of the file, which is why it gets no `&File`
+    /// ([`Kiocb::file`] borrows the driver's state).
+    fn read_iter(_kiocb: Kiocb<'_, Self::Ptr>, _iov: &mut IovIterDest<'_>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Write to this miscdevice: copy from `iov` and move `kiocb.ki_pos_mut()` on; returns the
+    /// number of bytes written.
+    ///
+    /// This runs inside the `fdget_pos()` region of the file, which is why it gets no `&File`
+    /// ([`Kiocb::file`] borrows the driver's state).
+    fn write_iter(_kiocb: Kiocb<'_, Self::Ptr>, _iov: &mut IovIterSource<'_>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Handler for ioctls.
     ///
     /// The `cmd` argument is usually manipulated using the utilties in [`kernel::ioctl`].
@@ -254,6 +274,17 @@ pub trait MiscDevice: Sized {
     ) -> Result<isize> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Show info for this fd in `/proc/<pid>/fdinfo/<fd>`, with [`seq_print!`].
+    ///
+    /// [`seq_print!`]: crate::seq_print
+    fn show_fdinfo(
+        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        _m: &SeqFile,
+        _file: &File,
+    ) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 const fn create_vtable<T: MiscDevice>() -> &'static bindings::file_operations {
@@ -273,6 +304,9 @@ const fn create_vtable<T: MiscDevice>() -> &'static bindings::file_operations {
             open: Some(fops_open::<T>),
             release: Some(fops_release::<T>),
             mmap: maybe_fn(T::HAS_MMAP, fops_mmap::<T>),
+            read_iter: maybe_fn(T::HAS_READ_ITER, fops_read_iter::<T>),
+            write_iter: maybe_fn(T::HAS_WRITE_ITER, fops_write_iter::<T>),
+            show_fdinfo: maybe_fn(T::HAS_SHOW_FDINFO, fops_show_fdinfo::<T>),
             poll: maybe_fn(T::HAS_POLL, fops_poll::<T>),
             unlocked_ioctl: maybe_fn(T::HAS_IOCTL, fops_ioctl::<T>),
             #[cfg(CONFIG_COMPAT)]
@@ -427,6 +461,62 @@ unsafe extern "C" fn fops_poll<T: MiscDevice>(
         Ok(mask) => mask as bindings::__poll_t,
         Err(_) => bindings::POLLERR as bindings::__poll_t,
     }
+}
+
+/// # Safety
+///
+/// `kiocb` must be the `kiocb` of a `read_iter` call on a file associated with a
+/// `MiscDeviceRegistration<T>`, and `iter` its `ITER_DEST` `iov_iter`.
+unsafe extern "C" fn fops_read_iter<T: MiscDevice>(
+    kiocb: *mut bindings::kiocb,
+    iter: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: The read holds the file, whose private data `fops_open` set to a `T::Ptr`, for the
+    // duration of this call, and the `kiocb` is this call's alone.
+    let kiocb = unsafe { Kiocb::from_raw(kiocb) };
+    // SAFETY: `iter` is the destination of this read, used by nothing else during the call.
+    let iov = unsafe { IovIterDest::from_raw(iter) };
+
+    match T::read_iter(kiocb, iov) {
+        Ok(res) => res as isize,
+        Err(err) => err.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// `kiocb` must be the `kiocb` of a `write_iter` call on a file associated with a
+/// `MiscDeviceRegistration<T>`, and `iter` its `ITER_SOURCE` `iov_iter`.
+unsafe extern "C" fn fops_write_iter<T: MiscDevice>(
+    kiocb: *mut bindings::kiocb,
+    iter: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: The write holds the file, whose private data `fops_open` set to a `T::Ptr`, for
+    // the duration of this call, and the `kiocb` is this call's alone.
+    let kiocb = unsafe { Kiocb::from_raw(kiocb) };
+    // SAFETY: `iter` is the source of this write, used by nothing else during the call.
+    let iov = unsafe { IovIterSource::from_raw(iter) };
+
+    match T::write_iter(kiocb, iov) {
+        Ok(res) => res as isize,
+        Err(err) => err.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// `seq_file` must be the `seq_file` of a `/proc/<pid>/fdinfo/<fd>` read, and `file` a valid file
+/// that is associated with a `MiscDeviceRegistration<T>`, held for the duration of the call.
+unsafe extern "C" fn fops_show_fdinfo<T: MiscDevice>(
+    seq_file: *mut bindings::seq_file,
+    file: *mut bindings::file,
+) {
+    // SAFETY: The `seq_file` is this read's, used only by this thread during the call.
+    let m = unsafe { SeqFile::from_raw(seq_file) };
+
+    // SAFETY: The fdinfo read holds the file (it took a reference from the task's table), which
+    // belongs to a `T` by the caller's guarantee.
+    unsafe { with_open::<T, _>(file, |device, file| T::show_fdinfo(device, m, file)) };
 }
 
 /// Maps the result of an ioctl handler to what the VFS expects.

@@ -221,7 +221,7 @@ pub trait MiscDevice: Sized {
     fn poll(
         _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
         _file: &File,
-        _table: &mut PollTable,
+        _table: PollTable<'_>,
     ) -> Result<u32> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -441,20 +441,9 @@ unsafe extern "C" fn fops_poll<T: MiscDevice>(
     file: *mut bindings::file,
     table: *mut bindings::poll_table,
 ) -> bindings::__poll_t {
-    // A caller that will not wait may pass no table; give the driver one that registers nothing
-    // and asks for every event, which is what a null table means.
-    let mut no_wait = bindings::poll_table {
-        _qproc: None,
-        _key: !0,
-    };
-    let table = if table.is_null() {
-        &raw mut no_wait
-    } else {
-        table
-    };
-    // SAFETY: `table` is the non-null table of this call (or our own), used by nothing else
-    // while the driver borrows it.
-    let table = unsafe { PollTable::from_ptr(table) };
+    // SAFETY: `table` is null (the caller will not wait) or the table of this call, valid for
+    // the duration of the call.
+    let table = unsafe { PollTable::from_raw(table) };
 
     // SAFETY: The `poll` call holds the file, which belongs to a `T` by the caller's guarantee.
     match unsafe { with_open::<T, _>(file, |device, file| T::poll(device, file, table)) } {

@@ -765,7 +765,7 @@ impl MiscDevice for Endpoint {
         Ok(())
     }
 
-    fn poll(ep: ArcBorrow<'_, Endpoint>, file: &File, table: &mut PollTable) -> Result<u32> {
+    fn poll(ep: ArcBorrow<'_, Endpoint>, file: &File, table: PollTable<'_>) -> Result<u32> {
         table.register_wait(file, &ep.wait);
         if ep.inner.lock().pending.iter().next().is_some() {
             Ok(events::POLLIN | events::POLLRDNORM)

@@ -28,9 +28,8 @@ use crate::{
     fs::File,
     prelude::*,
     sync::{CondVar, LockClassKey},
-    types::Opaque,
 };
-use core::ops::Deref;
+use core::{marker::PhantomData, ops::Deref};
 
 /// Creates a [`PollCondVar`] initialiser with the given name and a newly-created lock class.
 #[macro_export]
@@ -45,41 +44,48 @@ pub use new_poll_condvar;
 
 /// The `poll_table` of a `poll` call: where the driver registers the wait queues to watch.
 ///
+/// This is mainline's newer shape: a value for the duration of the call, which may wrap a null
+/// table (the caller of `poll` will not wait, so there is nothing to register).
+///
 /// # Invariants
 ///
-/// The `poll_table` is the one of the ongoing `poll` call, valid for the lifetime of the
-/// reference; its `_qproc`, if set, may be called with the polled file and any wait queue that
-/// stays valid until its waiters are told to go away (see [`PollCondVar`]).
-#[repr(transparent)]
-pub struct PollTable(Opaque<bindings::poll_table>);
+/// `table` is null or the `poll_table` of the ongoing `poll` call, valid for `'a`; its `_qproc`,
+/// if set, may be called with the polled file and any wait queue that stays valid until its
+/// waiters are gone (see [`PollCondVar`]).
+pub struct PollTable<'a> {
+    table: *mut bindings::poll_table,
+    _lifetime: PhantomData<&'a bindings::poll_table>,
+}
 
-impl PollTable {
-    /// Borrows the `poll_table` that a `poll` file operation received.
-    ///
-    /// A `poll` may receive a null table, when its caller does not want to wait: there is then
-    /// nothing to register, and no `PollTable` to make.
+impl<'a> PollTable<'a> {
+    /// Wraps the `poll_table` that a `poll` file operation received.
     ///
     /// # Safety
     ///
-    /// `ptr` must be the non-null `poll_table` of an ongoing `poll` call, valid and not used by
-    /// anything else for `'a`.
+    /// The pointer must be null or reference a valid `poll_table` for the duration of `'a`.
     #[inline]
-    pub unsafe fn from_ptr<'a>(ptr: *mut bindings::poll_table) -> &'a mut PollTable {
-        // SAFETY: The caller guarantees validity and exclusivity for 'a; `PollTable` is a
-        // transparent wrapper.
-        unsafe { &mut *ptr.cast() }
+    pub unsafe fn from_raw(table: *mut bindings::poll_table) -> Self {
+        // INVARIANT: The caller guarantees that the table is null or valid for 'a.
+        PollTable {
+            table,
+            _lifetime: PhantomData,
+        }
     }
 
     fn get_qproc(&self) -> bindings::poll_queue_proc {
+        let table = self.table;
+        if table.is_null() {
+            return None;
+        }
         // SAFETY: The table is valid by the type invariants. `_qproc` is set before the table
         // is handed to drivers, and only the thread doing the `poll` changes it.
-        unsafe { (*self.0.get())._qproc }
+        unsafe { (*table)._qproc }
     }
 
     /// Registers `cv` as a wait queue whose notifications may signal readiness of `file`.
     ///
     /// Does nothing when the caller of `poll` is not going to wait.
-    pub fn register_wait(&mut self, file: &File, cv: &PollCondVar) {
+    pub fn register_wait(&self, file: &File, cv: &PollCondVar) {
         if let Some(qproc) = self.get_qproc() {
             // SAFETY: `qproc` came from this table, which is valid by the type invariants. The
             // file is live for the duration of the `poll` call. `cv` is a `PollCondVar`, whose
@@ -87,7 +93,7 @@ impl PollTable {
             // unhooks `epoll`-style waiters with `POLLFREE` and an RCU grace period, and waits
             // until the `select`/`poll` waiters, which ignore `POLLFREE`, have removed their
             // entries. That is what `qproc` implementations need.
-            unsafe { qproc(file.as_ptr().cast(), cv.wait_queue_head(), self.0.get()) };
+            unsafe { qproc(file.as_ptr().cast(), cv.wait_queue_head(), self.table) };
         }
     }
 }

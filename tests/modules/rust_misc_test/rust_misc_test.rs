@@ -115,7 +115,7 @@ impl MiscDevice for RustMiscTest {
         Ok(())
     }
 
-    fn poll(me: Pin<&RustMiscTest>, file: &File, table: &mut PollTable) -> Result<u32> {
+    fn poll(me: Pin<&RustMiscTest>, file: &File, table: PollTable<'_>) -> Result<u32> {
         table.register_wait(file, &me.cv);
         if *me.events.lock() > 0 {
             Ok(events::POLLIN | events::POLLRDNORM)

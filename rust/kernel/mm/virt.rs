@@ -142,6 +142,20 @@ impl VmaRef {
         Some(unsafe { File::from_raw_file(file) })
     }
 
+    /// Unmaps the pages of `address..address + size` from this area: mainline's newer name of
+    /// [`VmaRef::zap_page_range_single`], which it is.
+    #[inline]
+    pub fn zap_vma_range(&self, address: usize, size: usize) {
+        self.zap_page_range_single(address, size)
+    }
+
+    /// Returns a view of this area that can have pages inserted, if it has `VM_MIXEDMAP` set:
+    /// mainline's name of [`VmaRef::check_mixedmap`], which it is.
+    #[inline]
+    pub fn as_mixedmap_vma(&self) -> Option<&VmaMixedMap> {
+        self.check_mixedmap()
+    }
+
     /// Returns a view of this area that can have pages inserted, if it has `VM_MIXEDMAP` set.
     #[inline]
     pub fn check_mixedmap(&self) -> Option<&VmaMixedMap> {

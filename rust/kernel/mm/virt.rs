@@ -87,6 +87,14 @@ impl VmaRef {
         unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_start }
     }
 
+    /// Returns the offset of the area in its file, in pages (`vm_pgoff`).
+    #[inline]
+    pub fn pgoff(&self) -> usize {
+        // SAFETY: By the type invariants, the caller holds at least the mmap read lock, so this
+        // access is not a data race.
+        unsafe { (*self.as_ptr()).vm_pgoff }
+    }
+
     /// Returns the address just past the end of the area.
     #[inline]
     pub fn end(&self) -> usize {

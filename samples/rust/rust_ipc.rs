@@ -37,6 +37,10 @@
 //!   `FileDescriptorReservation`s, all reserved before any is installed.
 //! - Freeing a buffer closes the fds that came with it with `DeferredFdCloser` (the receiver's
 //!   ioctl may still hold one of them), and zaps and frees pages nobody uses any more.
+//! - An endpoint belongs to the address space that opened it (kept with `mmgrab`, so its
+//!   identity cannot be reused): only that process maps the area, receives and frees. A child
+//!   that inherited the file, or the opener after `execve`, gets `EPERM`: fd numbers mean
+//!   something else in its table.
 //!
 //! Locking: an endpoint's `inner` mutex is taken before the receiver's mmap lock, never after it.
 //! The `mmap` handler runs under the mmap write lock, so it only touches `area`, a spinlock that
@@ -207,16 +211,9 @@ struct Message {
 }
 
 /// A received buffer, not freed yet: the fds installed with it, each with the closer that will
-/// close it on free.
+/// close it on free. Only the endpoint's owner receives, so the fds are in the owner's table.
 struct Buffer {
     fds: KVec<(u32, DeferredFdCloser)>,
-    /// The process whose fd table got `fds` (its thread group id).
-    receiver: i32,
-}
-
-/// The thread group id of the calling process.
-fn current_tgid() -> i32 {
-    current!().group_leader().pid()
 }
 
 #[derive(Default)]
@@ -247,6 +244,10 @@ struct Endpoint {
     id: u32,
     /// Identity of this endpoint's file (compared, never dereferenced).
     file: usize,
+    /// The address space of the process that opened the endpoint: only it maps, receives and
+    /// frees. Kept with `mmgrab`, so that no later address space can have the same identity (a
+    /// process after `execve`, or a new process with a reused pid, has another one).
+    owner: Option<ARef<Mm>>,
     registry: Arc<Registry>,
     #[pin]
     inner: Mutex<Inner>,
@@ -353,6 +354,15 @@ fn zero_range(offset: usize, len: usize, pages: &RangePages) {
 }
 
 impl Endpoint {
+    /// Whether the caller is this endpoint's owner (see [`Endpoint::owner`]).
+    fn caller_is_owner(&self) -> bool {
+        let task = current!();
+        match (task.mm(), &self.owner) {
+            (Some(mm), Some(owner)) => mm.as_raw() == owner.as_raw(),
+            _ => false,
+        }
+    }
+
     /// Borrows the receiver's address space if it still has users, with the area's bounds.
     fn area_mm(&self) -> Result<(usize, usize, ARef<MmWithUserAsync>)> {
         let area = self.area.lock();
@@ -536,6 +546,10 @@ impl Endpoint {
     }
 
     fn recv(&self, file: &File, arg: usize, size: usize) -> Result {
+        // The fds go to the caller's table and the payload is in the owner's area.
+        if !self.caller_is_owner() {
+            return Err(EPERM);
+        }
         let live_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
         let back_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
 
@@ -582,23 +596,23 @@ impl Endpoint {
                 UserSlice::new(arg, size).writer().write(&out)?;
                 Ok(reserved)
             };
+        let put_back = |msg: Message| {
+            self.inner
+                .lock()
+                .pending
+                .insert(back_node.into_node(seq, msg));
+        };
         let reserved = match reserve_and_answer() {
             Ok(reserved) => reserved,
             Err(err) => {
-                self.inner
-                    .lock()
-                    .pending
-                    .insert(back_node.into_node(seq, msg));
+                put_back(msg);
                 return Err(err);
             }
         };
         let mut fds = match KVec::with_capacity(reserved.len(), GFP_KERNEL) {
             Ok(fds) => fds,
             Err(err) => {
-                self.inner
-                    .lock()
-                    .pending
-                    .insert(back_node.into_node(seq, msg));
+                put_back(msg);
                 return Err(err.into());
             }
         };
@@ -616,25 +630,19 @@ impl Endpoint {
             .fetch_add(fds.len() as u64, Ordering::Relaxed);
         let mut inner = self.inner.lock();
         inner.queued -= 1;
-        inner.live.insert(live_node.into_node(
-            offset,
-            Buffer {
-                fds,
-                receiver: current_tgid(),
-            },
-        ));
+        inner
+            .live
+            .insert(live_node.into_node(offset, Buffer { fds }));
         Ok(())
     }
 
     fn free(&self, offset: usize) -> Result {
-        let mut inner = self.inner.lock();
-        // The fds are closed by number in the caller's table: only the process that received
-        // them may free the buffer.
-        match inner.live.get(&offset) {
-            None => return Err(EINVAL),
-            Some(buffer) if buffer.receiver != current_tgid() => return Err(EPERM),
-            Some(_) => {}
+        // The fds are closed by number in the caller's table: only the owner, which received
+        // them, may free the buffer.
+        if !self.caller_is_owner() {
+            return Err(EPERM);
         }
+        let mut inner = self.inner.lock();
         let buffer = inner.live.remove(&offset).ok_or(EINVAL)?;
         let len = inner.allocs.remove(&offset).unwrap_or(ALIGN);
         // Unmapped with the lock held, so that no send maps a new page there first. Without
@@ -693,10 +701,13 @@ impl MiscDevice for Endpoint {
         while id == 0 || endpoints.get(&id).is_some() {
             id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         }
+        // The opener's address space, kept with `mmgrab` (a kernel opener has none).
+        let owner = current!().mm().map(|mm| ARef::<Mm>::from(&**mm));
         let ep = Arc::pin_init(
             try_pin_init!(Endpoint {
                 id,
                 file: file.as_ptr() as usize,
+                owner,
                 registry: registry.clone(),
                 inner <- new_mutex!(Inner {
                     dead: false,
@@ -740,8 +751,12 @@ impl MiscDevice for Endpoint {
 
     fn mmap(ep: ArcBorrow<'_, Endpoint>, _file: &File, vma: &VmaNew) -> Result {
         let size = vma.end() - vma.start();
-        if size > AREA_MAX {
+        if size > AREA_MAX || vma.pgoff() != 0 {
             return Err(EINVAL);
+        }
+        // The area is where the owner receives: nobody else's address space gets it.
+        if !ep.caller_is_owner() {
+            return Err(EPERM);
         }
         // Read-only for good, not inherited (`VM_IO` keeps `madvise(MADV_DOFORK)` from undoing
         // `VM_DONTCOPY`), not growable; pages come with `vm_insert_page`.

@@ -19,11 +19,14 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/rust_ipc.h>
@@ -203,6 +206,30 @@ static int ep;			/* the parent's endpoint */
 static uint32_t id;
 static unsigned char *area;
 
+/* A forked child maps the parent's endpoint: not its owner. */
+static int do_mmap_foreign(int cep, void *arg)
+{
+	void *p = mmap(NULL, page_size, PROT_READ, MAP_SHARED, ep, 0);
+
+	(void)cep;
+	(void)arg;
+	if (p != MAP_FAILED) {
+		munmap(p, page_size);
+		return 0;
+	}
+	return -errno;
+}
+
+/* A forked child receives from the parent's endpoint: not its owner either. */
+static int do_recv_foreign(int cep, void *arg)
+{
+	struct rust_ipc_recv r;
+
+	(void)cep;
+	(void)arg;
+	return ep_recv(ep, &r);
+}
+
 static void test_setup(void)
 {
 	int other = ep_open();
@@ -225,6 +252,10 @@ static void test_setup(void)
 	errno = 0;
 	ktap_result(mmap(NULL, 2 * AREA_SIZE, PROT_READ, MAP_SHARED, ep, 0) == MAP_FAILED &&
 		    errno == EINVAL, "mmap_too_large_einval");
+	errno = 0;
+	ktap_result(mmap(NULL, page_size, PROT_READ, MAP_SHARED, ep, page_size) == MAP_FAILED &&
+		    errno == EINVAL, "mmap_at_offset_einval");
+	ktap_result(in_child(do_mmap_foreign, NULL) == -EPERM, "mmap_by_other_process_eperm");
 	area = mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, ep, 0);
 	ktap_result(area != MAP_FAILED && ep_info(ep).mm_grabbed == 1, "mmap_grabs_mm");
 	errno = 0;
@@ -460,6 +491,10 @@ static void test_recv_and_free_errors(void)
 	ktap_result(ret == 0 && r.data_size == 3 && !memcmp(area + r.offset, "abc", 3),
 		    "recv_after_failed_recv");
 	ktap_result(in_child(do_free_foreign, &r.offset) == -EPERM, "free_by_other_process_eperm");
+	child_send(&req);
+	ktap_result(in_child(do_recv_foreign, NULL) == -EPERM && ep_info(ep).pending == 1,
+		    "recv_by_other_process_eperm");
+	ktap_result(drain() == 1, "message_stays_for_the_owner");
 	ktap_result(ep_free(ep, r.offset) == 0 && ep_free(ep, r.offset) == -EINVAL,
 		    "double_free_einval");
 	ktap_result(probe_write((char *)area) == SIGSEGV, "area_not_writable");
@@ -788,16 +823,66 @@ static void test_close_with_everything(void)
 		ktap_diag("filp objects: %ld before, %ld after", files0, files1);
 }
 
-int main(void)
+/*
+ * An owner receives a buffer, then execs (same pid, a new address space, a
+ * new program whose fd numbers mean other files): FREE and RECV from it must
+ * be refused, else FREE would close whatever the new program has at those
+ * numbers.  Before the fix FREE was allowed by thread group id.
+ */
+static void test_free_after_exec(void)
 {
+	int status = -1;
+	pid_t pid = fork();
+
+	if (!pid) {
+		/* Not close-on-exec: the endpoint must survive exec. */
+		int e2 = open(RUST_IPC_DEV, O_RDWR | O_NONBLOCK);
+		char fd_arg[16], off_arg[32];
+		struct rust_ipc_recv r;
+		uint32_t i2 = ep_id(e2);
+
+		if (e2 < 0 || mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, e2, 0) == MAP_FAILED ||
+		    ep_send(e2, i2, "x", 1, NULL, 0) || ep_recv(e2, &r))
+			_exit(2);
+		snprintf(fd_arg, sizeof(fd_arg), "%d", e2);
+		snprintf(off_arg, sizeof(off_arg), "%llu", (unsigned long long)r.offset);
+		execl("/proc/self/exe", "ipc_test", "free-after-exec", fd_arg, off_arg, NULL);
+		_exit(3);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	/* The exec'd program exits with 0 if both were refused. */
+	ktap_result(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "free_and_recv_after_exec_eperm");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		ktap_diag("exec'd owner: status %d", status);
+}
+
+/* What the exec'd program does: FREE the buffer and RECV; both must be refused. */
+static int free_after_exec(const char *fd_arg, const char *off_arg)
+{
+	struct rust_ipc_recv r;
+	int efd = atoi(fd_arg);
+
+	if (ep_free(efd, strtoull(off_arg, NULL, 0)) != -EPERM)
+		return 1;
+	return ep_recv(efd, &r) == -EPERM ? 0 : 4;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "free-after-exec"))
+		return free_after_exec(argv[2], argv[3]);
+
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(47);
+	ktap_plan(47 + 5);
 
 	test_setup();
 	test_payloads();
 	test_send_errors();
 	test_no_room();
 	test_recv_and_free_errors();
+	test_free_after_exec();
 	test_fds();
 	test_killed_receiver();
 	test_mm_gone();

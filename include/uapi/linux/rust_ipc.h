@@ -2,9 +2,10 @@
 /*
  * rust_ipc - a small binder-like IPC device (samples/rust/rust_ipc.rs).
  *
- * Each open file of /dev/rust-ipc is an endpoint with a numeric id.  An
- * endpoint that wants to receive maps a receive area from its file, read-only
- * (at most RUST_IPC_AREA_MAX bytes, offset 0, once).  A sender names the
+ * Each open file of /dev/rust-ipc is an endpoint with a numeric id, owned by
+ * the process (address space) that opened it: only the owner maps, receives
+ * and frees.  An endpoint that wants to receive maps a receive area from its
+ * file, read-only (at most RUST_IPC_AREA_MAX bytes, offset 0, once).  A sender names the
  * target endpoint by id and passes a payload and up to RUST_IPC_MAX_FDS file
  * descriptors.  The driver copies the payload straight into the receiver's
  * area and holds the files; the receiver learns where the payload is and
@@ -25,7 +26,15 @@
  *            RUST_IPC_MAX_PENDING messages waiting
  *   ENOMEM   the kernel could not allocate
  *
+ * Errors of mmap():
+ *   EINVAL   larger than RUST_IPC_AREA_MAX, or an offset other than 0
+ *   EPERM    writable (PROT_WRITE on a shared mapping, or later mprotect()
+ *            gets EACCES), or the caller is not the endpoint's owner
+ *   EBUSY    the endpoint already has its area
+ *
  * Errors of RUST_IPC_IOC_RECV:
+ *   EPERM    the caller is not the endpoint's owner (a child that inherited
+ *            the file, or the owner after execve())
  *   EAGAIN   nothing pending and the file is O_NONBLOCK
  *   EINTR    a signal arrived while waiting (restarted with SA_RESTART)
  *   EFAULT   the argument cannot be written (the message stays pending)
@@ -33,8 +42,9 @@
  *
  * Errors of RUST_IPC_IOC_FREE:
  *   EINVAL   the offset is not that of a received, unfreed buffer
- *   EPERM    the caller is not the process that received the buffer (its
- *            fds are closed by number, in the receiver's table)
+ *   EPERM    the caller is not the endpoint's owner, which received the
+ *            buffer (its fds are closed by number, in the caller's table:
+ *            after execve() the numbers mean other files)
  */
 #ifndef _UAPI_LINUX_RUST_IPC_H
 #define _UAPI_LINUX_RUST_IPC_H

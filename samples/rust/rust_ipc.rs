@@ -41,6 +41,8 @@
 //!   identity cannot be reused): only that process maps the area, receives and frees. A child
 //!   that inherited the file, or the opener after `execve`, gets `EPERM`: fd numbers mean
 //!   something else in its table.
+//! - A receive that fails puts the message back and wakes the other waiters, which saw the queue
+//!   without it.
 //!
 //! Locking: an endpoint's `inner` mutex is taken before the receiver's mmap lock, never after it.
 //! The `mmap` handler runs under the mmap write lock, so it only touches `area`, a spinlock that
@@ -596,11 +598,14 @@ impl Endpoint {
                 UserSlice::new(arg, size).writer().write(&out)?;
                 Ok(reserved)
             };
+        // A message put back is pending again: whoever waited meanwhile (another receiving
+        // thread, a poller) saw the queue without it, and must look again.
         let put_back = |msg: Message| {
             self.inner
                 .lock()
                 .pending
                 .insert(back_node.into_node(seq, msg));
+            self.wait.notify_all();
         };
         let reserved = match reserve_and_answer() {
             Ok(reserved) => reserved,

@@ -869,13 +869,63 @@ static int free_after_exec(const char *fd_arg, const char *off_arg)
 	return ep_recv(efd, &r) == -EPERM ? 0 : 4;
 }
 
+struct failing_receiver {
+	int stop;
+	long fails;
+};
+
+/* Receives into a bad pointer in a loop: the message goes out and back each time. */
+static void *failing_recv_main(void *arg)
+{
+	struct failing_receiver *f = arg;
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED))
+		if (ioctl(ep, RUST_IPC_IOC_RECV, (void *)8) == -1 && errno == EFAULT)
+			f->fails++;
+	return NULL;
+}
+
+/*
+ * A pending message must keep the endpoint readable for every poller, even
+ * while another thread's receives keep failing: each failure puts it back and
+ * must wake whoever looked in the meantime.  Before the fix a poller that
+ * looked during a failing receive slept to its timeout.
+ */
+static void test_failed_recv_wakes(void)
+{
+	struct send_req req = { .target = id, .data = "wake", .size = 4 };
+	struct failing_receiver f = { 0 };
+	int slow = 0, ok, rounds = 200;
+	struct timespec t0, t1;
+	pthread_t t;
+
+	ok = child_send(&req) == 0 && ep_info(ep).pending == 1;
+	ok = ok && !pthread_create(&t, NULL, failing_recv_main, &f);
+	for (int i = 0; ok && i < rounds; i++) {
+		struct pollfd pfd = { .fd = ep, .events = POLLIN };
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (poll(&pfd, 1, 1000) != 1)
+			slow++;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > 500)
+			slow++;
+	}
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELAXED);
+	if (ok)
+		pthread_join(t, NULL);
+	ktap_diag("%d polls, %d slow, %ld failed receives meanwhile", rounds, slow, f.fails);
+	ktap_result(ok && f.fails > 0 && slow == 0, "failed_recv_wakes_pollers");
+	ktap_result(drain() == 1, "message_received_after_failures");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "free-after-exec"))
 		return free_after_exec(argv[2], argv[3]);
 
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(47 + 5);
+	ktap_plan(47 + 7);
 
 	test_setup();
 	test_payloads();
@@ -883,6 +933,7 @@ int main(int argc, char **argv)
 	test_no_room();
 	test_recv_and_free_errors();
 	test_free_after_exec();
+	test_failed_recv_wakes();
 	test_fds();
 	test_killed_receiver();
 	test_mm_gone();

@@ -37,8 +37,10 @@
  *            the file, or the owner after execve())
  *   EAGAIN   nothing pending and the file is O_NONBLOCK
  *   EINTR    a signal arrived while waiting (restarted with SA_RESTART)
- *   EFAULT   the argument cannot be written (the message stays pending)
- *   EMFILE   not enough free descriptors for the files (message stays)
+ *   EFAULT   the argument cannot be written (the message stays pending, and
+ *            other waiters are woken for it)
+ *   EMFILE   not enough free descriptors for the files (message stays, as
+ *            for EFAULT)
  *
  * Errors of RUST_IPC_IOC_FREE:
  *   EINVAL   the offset is not that of a received, unfreed buffer

@@ -30,9 +30,12 @@
 //! - The receive area's mm is kept with `mmgrab` (`ARef<Mm>` from `current!().mm()`), which does
 //!   not pin the address space: a receiver that exits loses it, and a sender then gets `ESRCH`
 //!   from `mmget_not_zero`.
-//! - A send runs in the sender's context: it upgrades the receiver's mm with `mmget_not_zero`,
-//!   copies the payload into kernel pages, installs new pages in the receiver's area with
-//!   `vm_insert_page` under the mmap read lock, and lets go of the mm with `mmput_async`.
+//! - A send runs in the sender's context: it reads the whole payload into the kernel first (a
+//!   payload that faults fails the send before anything reaches the receiver), then upgrades the
+//!   receiver's mm with `mmget_not_zero`, installs new pages in the receiver's area with
+//!   `vm_insert_page` under the mmap read lock, copies the payload in, and lets go of the mm with
+//!   `mmput_async`: `mm_users` is held only while pages are installed. Pages and payloads are
+//!   charged to the sender's memory cgroup (`GFP_KERNEL_ACCOUNT`).
 //! - The sender's files are taken with `LocalFile::fget`; the receiver gets them through
 //!   `FileDescriptorReservation`s, all reserved before any is installed.
 //! - Freeing a buffer closes the fds that came with it with `DeferredFdCloser` (the receiver's
@@ -46,7 +49,8 @@
 //!
 //! Locking: an endpoint's `inner` mutex is taken before the receiver's mmap lock, never after it.
 //! The `mmap` handler runs under the mmap write lock, so it only touches `area`, a spinlock that
-//! is never held while sleeping. Payloads are copied from the sender with no mmap lock held.
+//! is never held while sleeping. Payloads are read from the sender with no lock and no address
+//! space held.
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{
@@ -319,24 +323,31 @@ impl Inner {
 /// The pages of a reserved range, in order, from the one holding `offset`.
 type RangePages = KVec<Arc<Page>>;
 
-/// Copies `size` bytes from `reader` to `offset` of the area, whose pages are `pages`.
-fn copy_payload(
-    reader: &mut UserSliceReader,
-    offset: usize,
-    size: usize,
-    pages: &RangePages,
-) -> Result {
+/// Reads the whole payload from the sender into the kernel (memory charged to the sender).
+fn read_payload(mut reader: UserSliceReader, size: usize) -> Result<KVVec<u8>> {
+    let mut payload = KVVec::with_capacity(size, GFP_KERNEL_ACCOUNT)?;
+    reader.read_raw(&mut payload.spare_capacity_mut()[..size])?;
+    // SAFETY: `read_raw` succeeded, so it initialised the first `size` bytes, which the capacity
+    // holds.
+    unsafe { payload.set_len(size) };
+    Ok(payload)
+}
+
+/// Copies `payload` to `offset` of the area, whose pages are `pages`.
+fn copy_payload(payload: &[u8], offset: usize, pages: &RangePages) -> Result {
     let first = offset / PAGE_SIZE;
     let mut copied = 0;
     for (i, page) in pages.iter().enumerate() {
         let from = (offset + copied).max((first + i) * PAGE_SIZE);
-        let chunk = (size - copied).min((first + i + 1) * PAGE_SIZE - from);
+        let chunk = (payload.len() - copied).min((first + i + 1) * PAGE_SIZE - from);
         if chunk == 0 {
             break;
         }
-        // SAFETY: `from..from + chunk` is in a range reserved for this message: nothing else in
-        // the kernel reads or writes it, and user space can only read it.
-        unsafe { page.copy_from_user_slice_raw(reader, from % PAGE_SIZE, chunk)? };
+        let src = &payload[copied..copied + chunk];
+        // SAFETY: `src` is valid for reading `chunk` bytes. `from..from + chunk` is in a range
+        // reserved for this message: nothing else in the kernel reads or writes it, and user
+        // space can only read it.
+        unsafe { page.write_raw(src.as_ptr(), from % PAGE_SIZE, chunk)? };
         copied += chunk;
     }
     Ok(())
@@ -356,6 +367,13 @@ fn zero_range(offset: usize, len: usize, pages: &RangePages) {
 }
 
 impl Endpoint {
+    /// The area's start and size: `ENOSPC` before the receiver mapped one.
+    fn area_geometry(&self) -> Result<(usize, usize)> {
+        let area = self.area.lock();
+        let area = area.as_ref().ok_or(ENOSPC)?;
+        Ok((area.start, area.size))
+    }
+
     /// Whether the caller is this endpoint's owner (see [`Endpoint::owner`]).
     fn caller_is_owner(&self) -> bool {
         let task = current!();
@@ -458,7 +476,10 @@ impl Endpoint {
             let page = match inner.pages.get(&index) {
                 Some(slot) => slot.page.clone(),
                 None => {
-                    let page = Arc::new(Page::alloc_page(GFP_KERNEL | __GFP_ZERO)?, GFP_KERNEL)?;
+                    let page = Arc::new(
+                        Page::alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO)?,
+                        GFP_KERNEL,
+                    )?;
                     let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
                     new_pages.push((index, page.clone(), node), GFP_KERNEL)?;
                     page
@@ -499,24 +520,29 @@ impl Endpoint {
 
     /// Puts a message from `sender` in this endpoint's area and queue; in the sender's context.
     ///
-    /// The payload is copied with no lock held: a sender whose memory is slow to fault in (or
-    /// never does, with userfaultfd) holds up nobody but itself.
+    /// The payload is read from the sender first, into the kernel, with no lock and no address
+    /// space held: a sender whose memory is slow to fault in (or never does) holds up nobody but
+    /// itself and keeps no receiver's address space alive, and a payload that faults fails the
+    /// send before any of it can reach the receiver's area. Only then is the receiver's address
+    /// space held (`mm_users`), while its pages are installed and the payload copied in.
     fn deliver(
         &self,
         sender: u32,
-        mut reader: UserSliceReader,
+        reader: UserSliceReader,
         size: usize,
         files: KVec<ARef<File>>,
     ) -> Result {
-        let (start, area_size, mm) = self.area_mm()?;
+        let (_, area_size) = self.area_geometry()?;
         if size > area_size {
             return Err(EMSGSIZE);
         }
+        let payload = read_payload(reader, size)?;
         let len = room_for(size);
         let msg_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
 
+        let (start, area_size, mm) = self.area_mm()?;
         let (offset, pages) = self.reserve(&mm, start, area_size, len)?;
-        if let Err(err) = copy_payload(&mut reader, offset, size, &pages) {
+        if let Err(err) = copy_payload(&payload, offset, &pages) {
             // Nothing of a failed send is left in the area.
             zero_range(offset, len, &pages);
             drop(pages);

@@ -342,6 +342,55 @@ static void send_error(const char *name, struct send_req *req, int expected)
 		ktap_diag("send returned %d, expected %d", ret, expected);
 }
 
+struct watcher {
+	int stop;
+	int seen;
+};
+
+/* Watches the first page of the area, past the live "keep" buffer, for any byte at all. */
+static void *watch_main(void *arg)
+{
+	struct watcher *w = arg;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED))
+		for (long i = 8; i < page_size; i++)
+			if (__atomic_load_n(&area[i], __ATOMIC_RELAXED))
+				w->seen = 1;
+	return NULL;
+}
+
+static int do_send_many(int cep, void *arg)
+{
+	int efault = 0;
+
+	for (int i = 0; i < 50; i++)
+		efault += do_send(cep, arg) == -EFAULT;
+	return efault;
+}
+
+/*
+ * All or nothing: while sends whose payload faults midway keep failing, the
+ * receiver watching its own area never sees a byte of them.  Before the fix
+ * the first part was copied into the (mapped) first page before the fault,
+ * and wiped only afterwards.
+ */
+static void test_failed_send_never_visible(struct send_req *req)
+{
+	struct watcher w = { 0 };
+	int failed, ok;
+	pthread_t t;
+
+	ok = !pthread_create(&t, NULL, watch_main, &w);
+	failed = in_child(do_send_many, req);
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELAXED);
+	if (ok)
+		pthread_join(t, NULL);
+	ktap_result(ok && failed == 50 && !w.seen, "failed_send_never_visible");
+	if (failed != 50 || w.seen)
+		ktap_diag("%d of 50 sends got EFAULT; a byte %s seen", failed,
+			  w.seen ? "was" : "was not");
+}
+
 static void test_send_errors(void)
 {
 	unsigned char *buf = malloc(RUST_IPC_MAX_DATA + 1);
@@ -384,6 +433,7 @@ static void test_send_errors(void)
 		;
 	ktap_result(keep_ok && n == page_size && ep_info(ep).pages == 1 &&
 		    !memcmp(area, "keep", 4), "failed_payload_wiped");
+	test_failed_send_never_visible(&req);
 	ep_free(ep, keep.offset);
 
 	req = (struct send_req){ .target = 0xfffffff0, .data = buf, .size = 10 };
@@ -925,7 +975,7 @@ int main(int argc, char **argv)
 		return free_after_exec(argv[2], argv[3]);
 
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(47 + 7);
+	ktap_plan(47 + 8);
 
 	test_setup();
 	test_payloads();

@@ -52,7 +52,7 @@
 //! is never held while sleeping. Payloads are read from the sender with no lock and no address
 //! space held.
 
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     alloc::flags::__GFP_ZERO,
     c_str, container_of,
@@ -138,6 +138,7 @@ const RUST_IPC_IOC_SEND: u32 = _IOW::<SendArgs>(b'r' as u32, 2);
 const RUST_IPC_IOC_RECV: u32 = _IOR::<RecvArgs>(b'r' as u32, 3);
 const RUST_IPC_IOC_FREE: u32 = _IO(b'r' as u32, 4);
 const RUST_IPC_IOC_INFO: u32 = _IOR::<Info>(b'r' as u32, 5);
+const RUST_IPC_IOC_ACCEPT_FDS: u32 = _IO(b'r' as u32, 6);
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 
@@ -254,6 +255,8 @@ struct Endpoint {
     /// frees. Kept with `mmgrab`, so that no later address space can have the same identity (a
     /// process after `execve`, or a new process with a reused pid, has another one).
     owner: Option<ARef<Mm>>,
+    /// Whether the owner opted in to receiving files (`RUST_IPC_IOC_ACCEPT_FDS`).
+    accepts_fds: AtomicBool,
     registry: Arc<Registry>,
     #[pin]
     inner: Mutex<Inner>,
@@ -415,6 +418,11 @@ impl Endpoint {
         }
 
         let target = self.registry.get(args.target).ok_or(ESRCH)?;
+        // Files held for an endpoint that never asked for them would be pinned by it at the
+        // sender's will.
+        if num_fds > 0 && !target.accepts_fds.load(Ordering::Relaxed) {
+            return Err(EPERM);
+        }
         target.deliver(self.id, UserSlice::new(data, size).reader(), size, files)
     }
 
@@ -739,6 +747,7 @@ impl MiscDevice for Endpoint {
                 id,
                 file: file.as_ptr() as usize,
                 owner,
+                accepts_fds: AtomicBool::new(false),
                 registry: registry.clone(),
                 inner <- new_mutex!(Inner {
                     dead: false,
@@ -831,6 +840,12 @@ impl MiscDevice for Endpoint {
             RUST_IPC_IOC_RECV => ep.recv(file, arg, size)?,
             RUST_IPC_IOC_FREE => ep.free(arg)?,
             RUST_IPC_IOC_INFO => UserSlice::new(arg, size).writer().write(&ep.info())?,
+            RUST_IPC_IOC_ACCEPT_FDS => {
+                if !ep.caller_is_owner() {
+                    return Err(EPERM);
+                }
+                ep.accepts_fds.store(true, Ordering::Relaxed);
+            }
             _ => return Err(ENOTTY),
         }
         Ok(0)

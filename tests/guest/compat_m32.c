@@ -63,6 +63,7 @@ static void test_ipc(void)
 
 	ok = ioctl(rcv, RUST_IPC_IOC_GET_ID, &id) == 0 && id;
 	area = mmap(NULL, 64 * 1024, PROT_READ, MAP_SHARED, rcv, 0);
+	ok = ok && ioctl(rcv, RUST_IPC_IOC_ACCEPT_FDS) == 0;
 	if (pipe(p))
 		ok = 0;
 	s.target = id;

@@ -136,7 +136,8 @@ int main(void)
 	snd = open(RUST_IPC_DEV, O_RDWR | O_CLOEXEC);
 	rcv = open(RUST_IPC_DEV, O_RDWR | O_CLOEXEC);
 	ioctl(rcv, RUST_IPC_IOC_GET_ID, &target);
-	ok = mmap(NULL, RUST_IPC_AREA_MAX, PROT_READ, MAP_SHARED, rcv, 0) != MAP_FAILED;
+	ok = mmap(NULL, RUST_IPC_AREA_MAX, PROT_READ, MAP_SHARED, rcv, 0) != MAP_FAILED &&
+	     ioctl(rcv, RUST_IPC_IOC_ACCEPT_FDS) == 0;
 	buf = malloc(64 * 1024);
 	memset(buf, 0x5a, 64 * 1024);
 	if (pipe(p))

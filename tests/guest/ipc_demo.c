@@ -112,6 +112,8 @@ int main(void)
 	ep = open(RUST_IPC_DEV, O_RDWR | O_CLOEXEC);
 	ioctl(ep, RUST_IPC_IOC_GET_ID, &id);
 	area = mmap(NULL, AREA, PROT_READ, MAP_SHARED, ep, 0);
+	/* This receiver takes files. */
+	ioctl(ep, RUST_IPC_IOC_ACCEPT_FDS);
 	i = info(ep);
 	say("receiver %u: mapped a %d KiB read-only receive area", id, AREA / 1024);
 	say("receiver %u:   mm grabbed (mmgrab, not mmget): %s", id,

@@ -220,6 +220,14 @@ static int do_mmap_foreign(int cep, void *arg)
 	return -errno;
 }
 
+/* A forked child opts the parent's endpoint in to files: not its owner. */
+static int do_accept_foreign(int cep, void *arg)
+{
+	(void)cep;
+	(void)arg;
+	return ioctl(ep, RUST_IPC_IOC_ACCEPT_FDS) ? -errno : 0;
+}
+
 /* A forked child receives from the parent's endpoint: not its owner either. */
 static int do_recv_foreign(int cep, void *arg)
 {
@@ -232,7 +240,7 @@ static int do_recv_foreign(int cep, void *arg)
 
 static void test_setup(void)
 {
-	int other = ep_open();
+	int other = ep_open(), null;
 	struct send_req req = { 0 };
 
 	ep = ep_open();
@@ -258,6 +266,17 @@ static void test_setup(void)
 	ktap_result(in_child(do_mmap_foreign, NULL) == -EPERM, "mmap_by_other_process_eperm");
 	area = mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, ep, 0);
 	ktap_result(area != MAP_FAILED && ep_info(ep).mm_grabbed == 1, "mmap_grabs_mm");
+
+	/* Files only once the receiver opted in, and only the owner opts in. */
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	req = (struct send_req){ .target = id, .data = "f", .size = 1, .fds = { null },
+				 .num_fds = 1 };
+	ktap_result(null >= 0 && child_send(&req) == -EPERM && ep_info(ep).pending == 0,
+		    "send_fds_before_opt_in_eperm");
+	close(null);
+	ktap_result(in_child(do_accept_foreign, NULL) == -EPERM,
+		    "accept_fds_by_other_process_eperm");
+	ktap_result(ioctl(ep, RUST_IPC_IOC_ACCEPT_FDS) == 0, "accept_fds");
 	errno = 0;
 	ktap_result(mmap(NULL, page_size, PROT_READ, MAP_SHARED, ep, 0) == MAP_FAILED &&
 		    errno == EBUSY, "second_mmap_ebusy");
@@ -673,6 +692,7 @@ static int spawn_receiver(struct receiver *rx)
 
 		close(down[1]);
 		mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, rep, 0);
+		ioctl(rep, RUST_IPC_IOC_ACCEPT_FDS);
 		write(up[1], &rep, sizeof(rep));
 		write(up[1], &myid, sizeof(myid));
 		read(down[0], &c, 1);
@@ -854,6 +874,7 @@ static void test_close_with_everything(void)
 	rep = ep_open();
 	rid = ep_id(rep);
 	a = mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, rep, 0);
+	ioctl(rep, RUST_IPC_IOC_ACCEPT_FDS);
 	req = (struct send_req){ .target = rid, .data = "x", .size = 1,
 				 .fds = { p[1] }, .num_fds = 1 };
 	ok = child_send(&req) == 0 && child_send(&req) == 0;
@@ -975,7 +996,7 @@ int main(int argc, char **argv)
 		return free_after_exec(argv[2], argv[3]);
 
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(47 + 8);
+	ktap_plan(47 + 11);
 
 	test_setup();
 	test_payloads();

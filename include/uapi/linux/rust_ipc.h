@@ -15,11 +15,18 @@
  *
  * A send is all or nothing: on error nothing reaches the receiver.
  *
+ * The device node is made by devtmpfs with the misc default mode, 0600
+ * root:root: only root (or whoever a udev rule lets) opens endpoints.  Any
+ * opener can send to any endpoint id; a receiver that takes files opts in
+ * with RUST_IPC_IOC_ACCEPT_FDS.
+ *
  * Errors of RUST_IPC_IOC_SEND:
  *   EFAULT   the argument or the payload cannot be read
  *   EINVAL   a reserved field is not zero, too many fds, a target of 0, or
  *            an fd of a rust_ipc file (which could keep itself alive)
  *   EBADF    one of the fds is not open
+ *   EPERM    files were passed to an endpoint that does not accept them
+ *            (see RUST_IPC_IOC_ACCEPT_FDS)
  *   ESRCH    no such endpoint, or it is gone, or its address space is
  *   EMSGSIZE the payload is larger than RUST_IPC_MAX_DATA or than the area
  *   ENOSPC   the receiver has no area mapped, no room left in it, or
@@ -41,6 +48,9 @@
  *            other waiters are woken for it)
  *   EMFILE   not enough free descriptors for the files (message stays, as
  *            for EFAULT)
+ *
+ * Errors of RUST_IPC_IOC_ACCEPT_FDS:
+ *   EPERM    the caller is not the endpoint's owner
  *
  * Errors of RUST_IPC_IOC_FREE:
  *   EINVAL   the offset is not that of a received, unfreed buffer
@@ -122,5 +132,10 @@ struct rust_ipc_info {
 /* Frees the received buffer whose offset is the argument itself. */
 #define RUST_IPC_IOC_FREE	_IO('r', 4)
 #define RUST_IPC_IOC_INFO	_IOR('r', 5, struct rust_ipc_info)
+/*
+ * The owner accepts files from now on (binder's "accepts fds"): until it
+ * opts in, a send that passes files to this endpoint fails with EPERM.
+ */
+#define RUST_IPC_IOC_ACCEPT_FDS	_IO('r', 6)
 
 #endif /* _UAPI_LINUX_RUST_IPC_H */

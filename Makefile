@@ -29,7 +29,7 @@ check:
 
 # Measurements on a kernel without the bug detectors (its own build directory).
 bench: tree
-	@export VARIANT=bench && . $(S)/env.sh && kunit_py build --jobs=$$(nproc)
+	@VARIANT=bench $(S)/build-kernel.sh
 	@VARIANT=bench GUEST_KUNIT=0 GUEST_PLAN=$(CURDIR)/tests/guest/bench.plan GUEST_QUIET=1 $(S)/guest.sh | grep -a "Testing complete"
 	@grep -a -h "^mm_file_bench:" $(BUILD)/guest-bench-console.log
 	@grep -a -h "# bench:" $(BUILD)/guest-bench/ktap.log | sed 's/^ *# //'
@@ -41,7 +41,7 @@ tree: deps
 	@$(S)/prepare-tree.sh $(BUILD)/linux
 
 kernel: tree
-	@. $(S)/env.sh && kunit_py build --jobs=$$(nproc)
+	@$(S)/build-kernel.sh
 
 kunit: kernel
 	@. $(S)/env.sh && kunit_py exec --timeout=900 --qemu_args="-smp 2"

@@ -66,7 +66,7 @@ cat "$log/bindgen-compat.log"
 count "bindgen-compat self-test" $st
 
 start=$(date +%s)
-kunit_py build --jobs="$(nproc)" > "$log/build.log" 2>&1
+"$TOP/scripts/build-kernel.sh" "$log/build.log"
 st=$?
 # objtool's verdict on a missing "-> !" (see scripts/bindgen-compat).
 if grep -q "missing a __noreturn annotation" "$log/build.log"; then

@@ -452,6 +452,21 @@ unsafe extern "C" fn fops_poll<T: MiscDevice>(
     }
 }
 
+/// Maps the result of a `read_iter` or `write_iter` handler to what the VFS expects.
+///
+/// Two values must never reach it from a synchronous handler: `-EIOCBQUEUED`, which says that
+/// the IO completes later (the synchronous paths `BUG()` on it, aio and io_uring would wait for a
+/// completion that never comes), and a count that does not fit an `isize` (it would read as an
+/// error code, that one included). Both become `EIO`.
+fn iter_result(result: Result<usize>) -> isize {
+    let queued = -(bindings::EIOCBQUEUED as i32);
+    match result {
+        Ok(count) => isize::try_from(count).unwrap_or(EIO.to_errno() as isize),
+        Err(err) if err.to_errno() == queued => EIO.to_errno() as isize,
+        Err(err) => err.to_errno() as isize,
+    }
+}
+
 /// # Safety
 ///
 /// `kiocb` must be the `kiocb` of a `read_iter` call on a file associated with a
@@ -466,10 +481,7 @@ unsafe extern "C" fn fops_read_iter<T: MiscDevice>(
     // SAFETY: `iter` is the destination of this read, used by nothing else during the call.
     let iov = unsafe { IovIterDest::from_raw(iter) };
 
-    match T::read_iter(kiocb, iov) {
-        Ok(res) => res as isize,
-        Err(err) => err.to_errno() as isize,
-    }
+    iter_result(T::read_iter(kiocb, iov))
 }
 
 /// # Safety
@@ -486,10 +498,7 @@ unsafe extern "C" fn fops_write_iter<T: MiscDevice>(
     // SAFETY: `iter` is the source of this write, used by nothing else during the call.
     let iov = unsafe { IovIterSource::from_raw(iter) };
 
-    match T::write_iter(kiocb, iov) {
-        Ok(res) => res as isize,
-        Err(err) => err.to_errno() as isize,
-    }
+    iter_result(T::write_iter(kiocb, iov))
 }
 
 /// # Safety

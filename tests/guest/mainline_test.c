@@ -52,7 +52,7 @@ int main(void)
 	ssize_t n;
 	FILE *f;
 
-	ktap_plan(9 + 9 + 2);
+	ktap_plan(10 + 9 + 2);
 	fd = open(MLS_DEV, O_RDWR | O_CLOEXEC);
 	ktap_result(fd >= 0 && ioctl(fd, MLS_IOC_HELLO) == 0, "hello");
 	ktap_result(ioctl(fd, MLS_IOC_SET_VALUE, &value) == 0 &&
@@ -67,6 +67,12 @@ int main(void)
 	n = pread(fd, buf, sizeof(buf), 6);
 	ktap_result(n == 8 && !memcmp(buf, "mainline", 8), "read_at_offset");
 	ktap_result(pread(fd, buf, sizeof(buf), 14) == 0, "read_at_end_empty");
+	/* A handler that answers EIOCBQUEUED, or a count that reads as -EIOCBQUEUED: EIO. */
+	errno = 0;
+	ok = pread(fd, buf, sizeof(buf), 1L << 30) == -1 && errno == EIO;
+	errno = 0;
+	ktap_result(ok && pread(fd, buf, sizeof(buf), (1L << 30) + 1) == -1 && errno == EIO,
+		    "queued_or_huge_read_result_eio");
 	ok = poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 0) == 1;
 	ktap_result(ok, "poll_readable");
 

@@ -36,6 +36,10 @@ const MLS_IOC_GET_VALUE: u32 = _IOR::<i32>('|' as u32, 0x81);
 const MLS_IOC_SET_VALUE: u32 = _IOW::<i32>('|' as u32, 0x82);
 const MLS_IOC_CHECKS: u32 = _IOWR::<[u64; 2]>('|' as u32, 0x83);
 
+/// Reads at these positions get hostile answers (see `read_iter`).
+const QUEUED_POS: i64 = 1 << 30;
+const HUGE_COUNT_POS: i64 = (1 << 30) + 1;
+
 const CHECK_TRY_LOCK: u32 = 1 << 0;
 const CHECK_PAGE_NID: u32 = 1 << 1;
 const CHECK_CRED: u32 = 1 << 2;
@@ -115,6 +119,14 @@ impl MiscDevice for RustMainlineShape {
     fn read_iter(mut kiocb: Kiocb<'_, Self::Ptr>, iov: &mut IovIterDest<'_>) -> Result<usize> {
         let me = kiocb.file();
         dev_info!(me.dev, "Reading from Rust Mainline Shape\n");
+
+        // A hostile answer that safe code can give: "queued, completes later" from a synchronous
+        // read (the VFS `BUG()`s on it), and a count that reads as an error code.
+        match kiocb.ki_pos() {
+            QUEUED_POS => return Err(Error::from_errno(-529)),
+            HUGE_COUNT_POS => return Ok(usize::MAX - 528),
+            _ => (),
+        }
 
         let inner = me.inner.lock();
         // Read the buffer contents, taking the file position into account.

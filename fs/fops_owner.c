@@ -8,6 +8,7 @@
 #include <linux/fops_owner.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/delay.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -133,14 +134,33 @@ out:
 }
 EXPORT_SYMBOL_GPL(fops_with_owner);
 
-/* Whether anything still holds a reference to @mod, which is going away. */
+/*
+ * Whether anything still holds a reference to @mod, which is going away,
+ * after giving such holders a moment to let go.
+ *
+ * An open that raced with a failing init took a reference in misc_open()
+ * (try_module_get() refuses only GOING modules), was refused by
+ * owned_fops_open(), and puts the reference on its way out with fops_put(),
+ * reading ->owner from the copy first.  The module loader frees the module
+ * when this notifier returns, whatever its references: wait for such
+ * transient holders, so that neither the copy nor the module is freed under
+ * them.  A forced unload leaves references for good: after the wait, the
+ * copies are kept rather than freed.
+ */
 static bool module_still_referenced(struct module *mod)
 {
 #ifdef CONFIG_MODULE_UNLOAD
+	int i;
+
+	for (i = 0; i < 50 && module_refcount(mod) > 0; i++)
+		msleep(20);
 	return module_refcount(mod) > 0;
 #else
-	/* Only a failed init goes away, and nothing was opened during it. */
-	return false;
+	/*
+	 * Only a failed init goes away, and its racing openers cannot be
+	 * counted: keep the copies (a few hundred bytes per failed init).
+	 */
+	return true;
 #endif
 }
 
@@ -155,6 +175,7 @@ static bool module_still_referenced(struct module *mod)
 static int fops_owner_module_event(struct notifier_block *nb,
 				   unsigned long state, void *data)
 {
+	bool checked = false, referenced = false;
 	struct module *mod = data;
 	struct owned_fops *owned, *tmp;
 
@@ -165,7 +186,11 @@ static int fops_owner_module_event(struct notifier_block *nb,
 	list_for_each_entry_safe(owned, tmp, &owned_fops_list, node) {
 		if (owned->fops.owner != mod)
 			continue;
-		if (module_still_referenced(mod)) {
+		if (!checked) {
+			referenced = module_still_referenced(mod);
+			checked = true;
+		}
+		if (referenced) {
 			pr_warn("fops_owner: %s went away while referenced; keeping its file operations\n",
 				mod->name);
 			list_move(&owned->node, &owned_fops_orphans);

@@ -18,8 +18,10 @@
 //! and `poll` holding the file has ended), or in something that state keeps alive. Dropping it
 //! tells `epoll`-style waiters to go away with `POLLFREE` and waits an RCU grace period for them.
 //! A driver that breaks the rule (a wait queue shared between files and dropped while another
-//! file's `select` still sleeps on it) does not corrupt memory: the drop then waits until those
-//! system calls have ended, which may take as long as their timeout.
+//! file's `select` still sleeps on it) does not corrupt memory: the drop then warns in the kernel
+//! log and waits, unkillably, until those system calls have ended, which may take as long as
+//! their timeout (forever, with none). A `poll` handler must not drop a `PollCondVar` it may have
+//! registered in the same call: the drop would wait for its own caller.
 //!
 //! C header: [`include/linux/poll.h`](srctree/include/linux/poll.h)
 
@@ -97,6 +99,10 @@ impl<'a> PollTable<'a> {
         }
     }
 }
+
+/// The key of a `POLLFREE` wake-up: `EPOLLHUP | POLLFREE`, as `__wake_up_pollfree()` sends
+/// (bindgen cannot see through the casts of these two).
+const POLL_FREE_KEY: usize = 0x0010 | 0x4000;
 
 /// A [`CondVar`] whose wait queue may be registered with a [`PollTable`].
 ///
@@ -209,10 +215,19 @@ impl Deref for PollCondVar {
 #[pinned_drop]
 impl PinnedDrop for PollCondVar {
     fn drop(self: Pin<&mut Self>) {
-        // Clear anything registered using `register_wait`.
+        // Clear anything registered using `register_wait`: what `__wake_up_pollfree()` does,
+        // without its `WARN_ON_ONCE` on a queue that is not empty afterwards (select/poll
+        // entries stay; they are waited for below), which `panic_on_warn` would make a crash.
         //
         // SAFETY: The wait queue head is valid: we are dropping it, nothing else frees it.
-        unsafe { bindings::__wake_up_pollfree(self.inner.wait_queue_head.get()) };
+        unsafe {
+            bindings::__wake_up(
+                self.inner.wait_queue_head.get(),
+                bindings::TASK_NORMAL,
+                0,
+                POLL_FREE_KEY as *mut crate::ffi::c_void,
+            )
+        };
 
         let head = self.inner.wait_queue_head.get();
         // `select`/`poll` entries ignore `POLLFREE` and are removed when their system call ends
@@ -228,6 +243,9 @@ impl PinnedDrop for PollCondVar {
                     == core::ptr::addr_of_mut!((*head).head)
             }
         };
+        if !queue_empty() {
+            crate::pr_warn!("PollCondVar dropped while select/poll still waits on it; waiting\n");
+        }
         while !queue_empty() {
             // SAFETY: Dropping a `PollCondVar` may sleep (it also waits for RCU below).
             unsafe { bindings::msleep(1) };

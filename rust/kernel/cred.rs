@@ -18,8 +18,8 @@ use core::ptr::NonNull;
 
 /// Wraps the kernel's `struct cred`.
 ///
-/// Credentials are immutable once published; `ARef<Credential>` owns a reference (`get_cred` on
-/// clone, `put_cred` on drop).
+/// Credentials do not change once published (only their reference count and bookkeeping do);
+/// `ARef<Credential>` owns a reference (`get_cred` on clone, `put_cred` on drop).
 ///
 /// # Invariants
 ///

@@ -130,13 +130,15 @@ impl<'data> IovIterSource<'data> {
         unsafe { core::slice::from_raw_parts_mut(out, len) }
     }
 
-    /// Appends everything that is left to `out`; returns how many bytes were appended.
+    /// Appends everything that is left to `out`; returns how many bytes were appended. Fails with
+    /// `ENOMEM` if `out` cannot grow by that much.
     pub fn copy_from_iter_vec<A: Allocator>(
         &mut self,
         out: &mut Vec<u8, A>,
         flags: Flags,
     ) -> Result<usize> {
-        out.reserve(self.len(), flags)?;
+        // A write may be larger than any allocation: fail it with `ENOMEM` rather than warn.
+        out.reserve(self.len(), flags | crate::alloc::flags::__GFP_NOWARN)?;
         let len = self.copy_from_iter_raw(out.spare_capacity_mut()).len();
         // SAFETY: The first `len` bytes of the spare capacity were just initialised, and they fit
         // in the capacity.

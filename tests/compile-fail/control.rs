@@ -16,6 +16,8 @@ fn fine(file: ARef<LocalFile>, res: FileDescriptorReservation) -> Option<ARef<Mm
     needs_send(file.clone());
     res.fd_install(file);
     let current = kernel::current!();
+    // The current task's leader is fine.
+    let _leader = current.group_leader().pid();
     let mm: &MmWithUser = current.mm()?;
     let start = mm.mmap_read_lock().vma_lookup(0).map(|vma| vma.start());
     let _ = start;

@@ -298,6 +298,29 @@ impl LocalFile {
         self.inner.get()
     }
 
+    /// Returns whether this file can keep other files open: an io_uring instance (its fixed
+    /// files, its requests in flight) or an `AF_UNIX` socket (files in flight with
+    /// `SCM_RIGHTS`).
+    ///
+    /// A driver that holds files for user space refuses these: one of them could hold the
+    /// driver's own file in turn, a reference cycle that nothing ever breaks.
+    #[inline]
+    pub fn may_hold_files(&self) -> bool {
+        // SAFETY: `self` is a live file, which the caller holds for the call.
+        unsafe { bindings::file_may_hold_files(self.as_ptr()) }
+    }
+
+    /// Returns whether this file and `other` have the same file operations: are files of the
+    /// same kind (of one device, one file system, one sort of anonymous file).
+    ///
+    /// A driver recognises its own files this way, without any list of them.
+    #[inline]
+    pub fn has_same_ops(&self, other: &LocalFile) -> bool {
+        // SAFETY: Both files are live. `f_op` is set before a file is opened and never changes
+        // afterwards, so reading it races with no writer.
+        unsafe { (*self.as_ptr()).f_op == (*other.as_ptr()).f_op }
+    }
+
     /// Returns the credentials of the task that originally opened the file.
     #[inline]
     pub fn cred(&self) -> &Credential {

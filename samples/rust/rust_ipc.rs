@@ -187,13 +187,6 @@ impl Registry {
     fn get(&self, id: u32) -> Option<Arc<Endpoint>> {
         self.endpoints.lock().get(&id).cloned()
     }
-
-    /// Whether `file` is the file of an endpoint. Such files are not sent: a message holding
-    /// its own endpoint's file would keep that endpoint open forever.
-    fn is_endpoint_file(&self, file: &File) -> bool {
-        let ptr = file.as_ptr() as usize;
-        self.endpoints.lock().values().any(|ep| ep.file == ptr)
-    }
 }
 
 /// The receive area, set once by `mmap`.
@@ -394,7 +387,8 @@ impl Endpoint {
         Ok((area.start, area.size, MmWithUser::into_mmput_async(mm)))
     }
 
-    fn send(&self, args: &SendArgs) -> Result {
+    /// Sends, from the endpoint whose file is `own`.
+    fn send(&self, own: &File, args: &SendArgs) -> Result {
         let num_fds = args.num_fds as usize;
         if num_fds > MAX_FDS || args.target == 0 {
             return Err(EINVAL);
@@ -411,7 +405,11 @@ impl Endpoint {
             let fd = u32::try_from(fd).map_err(|_| EBADF)?;
             // SAFETY: An ioctl runs inside no `fdget_pos` region of any file.
             let file = unsafe { LocalFile::assume_no_fdget_pos(LocalFile::fget(fd)?) };
-            if self.registry.is_endpoint_file(&file) {
+            // Files that could hold an endpoint's file in turn are refused: an endpoint's own
+            // (recognised by its operations), an io_uring instance, an AF_UNIX socket. A message
+            // holding one would make a cycle that keeps the endpoint, its pending files, pages
+            // and the receiver's `mm_struct` alive forever.
+            if file.has_same_ops(own) || file.may_hold_files() {
                 return Err(EINVAL);
             }
             files.push(file, GFP_KERNEL)?;
@@ -835,7 +833,7 @@ impl MiscDevice for Endpoint {
             RUST_IPC_IOC_GET_ID => UserSlice::new(arg, size).writer().write(&ep.id)?,
             RUST_IPC_IOC_SEND => {
                 let args: SendArgs = UserSlice::new(arg, size).reader().read()?;
-                ep.send(&args)?;
+                ep.send(file, &args)?;
             }
             RUST_IPC_IOC_RECV => ep.recv(file, arg, size)?,
             RUST_IPC_IOC_FREE => ep.free(arg)?,

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/io_uring.h>
 #include <linux/rust_ipc.h>
 
 #include "ktap.h"
@@ -413,11 +414,12 @@ static void test_failed_send_never_visible(struct send_req *req)
 static void test_send_errors(void)
 {
 	unsigned char *buf = malloc(RUST_IPC_MAX_DATA + 1);
+	struct io_uring_params ring_params = { 0 };
 	struct rust_ipc_send raw = { .target = 0 };
 	struct rust_ipc_recv keep;
 	struct send_req req;
 	unsigned char *holey;
-	int p[2], n, keep_ok;
+	int p[2], n, keep_ok, ring;
 	char c;
 
 	fill(buf, RUST_IPC_MAX_DATA + 1, 0);
@@ -428,6 +430,19 @@ static void test_send_errors(void)
 	send_error("bad_fd_ebadf", &req, -EBADF);
 	req.fds[1] = -1;
 	send_error("negative_fd_ebadf", &req, -EBADF);
+
+	/*
+	 * An io_uring instance could hold the endpoint's file in its fixed file
+	 * table: sent to the endpoint, it would make a cycle nothing breaks.
+	 */
+	ring = syscall(__NR_io_uring_setup, 4, &ring_params);
+	req = (struct send_req){ .target = id, .data = buf, .size = 10, .fds = { ring },
+				 .num_fds = 1 };
+	if (ring < 0)
+		ktap_diag("io_uring_setup: %s", strerror(errno));
+	send_error("io_uring_fd_einval", &req, ring >= 0 ? -EINVAL : -EBADF);
+	if (ring >= 0)
+		close(ring);
 
 	req = (struct send_req){ .target = id, .data = (void *)8, .size = 10 };
 	send_error("bad_data_pointer_efault", &req, -EFAULT);
@@ -996,7 +1011,7 @@ int main(int argc, char **argv)
 		return free_after_exec(argv[2], argv[3]);
 
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(47 + 11);
+	ktap_plan(47 + 12);
 
 	test_setup();
 	test_payloads();

@@ -23,7 +23,8 @@
  * Errors of RUST_IPC_IOC_SEND:
  *   EFAULT   the argument or the payload cannot be read
  *   EINVAL   a reserved field is not zero, too many fds, a target of 0, or
- *            an fd of a rust_ipc file (which could keep itself alive)
+ *            an fd of a file that could keep an endpoint alive in a cycle:
+ *            a rust_ipc endpoint, an io_uring instance, an AF_UNIX socket
  *   EBADF    one of the fds is not open
  *   EPERM    files were passed to an endpoint that does not accept them
  *            (see RUST_IPC_IOC_ACCEPT_FDS)

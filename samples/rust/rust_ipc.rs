@@ -105,7 +105,12 @@ struct RecvArgs {
     offset: u64,
     data_size: u64,
     fds: [i32; MAX_FDS],
+    flags: u32,
+    num_dropped: u32,
 }
+
+/// `RUST_IPC_RECV_FDS_DROPPED`: the message's files did not fit the receiver's fd table.
+const RECV_FDS_DROPPED: u32 = 1;
 
 /// `struct rust_ipc_info`.
 #[repr(C)]
@@ -130,7 +135,7 @@ unsafe impl AsBytes for RecvArgs {}
 unsafe impl AsBytes for Info {}
 
 kernel::static_assert!(core::mem::size_of::<SendArgs>() == 24 + 4 * MAX_FDS);
-kernel::static_assert!(core::mem::size_of::<RecvArgs>() == 24 + 4 * MAX_FDS);
+kernel::static_assert!(core::mem::size_of::<RecvArgs>() == 24 + 4 * MAX_FDS + 8);
 kernel::static_assert!(core::mem::size_of::<Info>() == 48);
 
 const RUST_IPC_IOC_GET_ID: u32 = _IOR::<u32>(b'r' as u32, 1);
@@ -609,21 +614,40 @@ impl Endpoint {
 
         // With no lock held (writing to user memory may fault for long): reserve every fd, and
         // its closer, then tell user space. A failure installs none.
+        //
+        // Files that do not fit the receiver's table (EMFILE: it is full, or the files exceed
+        // its RLIMIT_NOFILE) are dropped, and the message is received without them, flagged:
+        // otherwise a message that can never be received would stay at the head of the queue
+        // and wedge every later one.
         let reserve_and_answer =
             || -> Result<KVec<(FileDescriptorReservation, DeferredFdCloser)>> {
                 let mut reserved = KVec::with_capacity(msg.files.len(), GFP_KERNEL)?;
+                let mut dropped = false;
                 for _ in 0..msg.files.len() {
-                    let res = FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC)?;
+                    let res = match FileDescriptorReservation::get_unused_fd_flags(O_CLOEXEC) {
+                        Ok(res) => res,
+                        Err(err) if err == EMFILE => {
+                            // Every reservation goes back.
+                            reserved.clear();
+                            dropped = true;
+                            break;
+                        }
+                        Err(err) => return Err(err),
+                    };
                     let closer = DeferredFdCloser::new(GFP_KERNEL)?;
                     reserved.push((res, closer), GFP_KERNEL)?;
                 }
                 let mut out = RecvArgs {
                     sender: msg.sender,
-                    num_fds: msg.files.len() as u32,
+                    num_fds: reserved.len() as u32,
                     offset: msg.offset as u64,
                     data_size: msg.size as u64,
                     ..Default::default()
                 };
+                if dropped {
+                    out.flags = RECV_FDS_DROPPED;
+                    out.num_dropped = msg.files.len() as u32;
+                }
                 for (slot, (res, _)) in out.fds.iter_mut().zip(reserved.iter()) {
                     *slot = res.reserved_fd() as i32;
                 }
@@ -654,7 +678,8 @@ impl Endpoint {
             }
         };
 
-        // Commit: nothing below fails.
+        // Commit: nothing below fails. Dropped files (no reservation to pair with) are put when
+        // the iterator goes.
         let offset = msg.offset;
         for ((res, closer), file) in reserved.into_iter().zip(msg.files.into_iter()) {
             let fd = res.reserved_fd();

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1005,13 +1006,57 @@ static void test_failed_recv_wakes(void)
 	ktap_result(drain() == 1, "message_received_after_failures");
 }
 
+/*
+ * A message whose files cannot fit the receiver's table must not wedge the
+ * queue: it is received without them, flagged, and the files are closed (the
+ * sender's pipe sees EOF); the next message comes after it.
+ */
+static void test_fds_that_do_not_fit(void)
+{
+	struct rust_ipc_recv r1 = { 0 }, r2 = { 0 };
+	struct rlimit old, low;
+	int p[2], ok, first, second;
+	struct send_req req;
+	char c;
+
+	ok = pipe(p) == 0;
+	req = (struct send_req){ .target = id, .data = "fd", .size = 2, .fds = { p[1], p[1] },
+				 .num_fds = 2 };
+	ok = ok && child_send(&req) == 0;
+	close(p[1]);
+	req = (struct send_req){ .target = id, .data = "next", .size = 4 };
+	ok = ok && child_send(&req) == 0;
+
+	/* No free descriptor at all: the limit is the lowest free number. */
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = fcntl(ep, F_DUPFD, 0);
+	if ((int)low.rlim_cur >= 0)
+		close(low.rlim_cur);
+	ok = ok && (int)low.rlim_cur >= 0 && setrlimit(RLIMIT_NOFILE, &low) == 0;
+	first = ep_recv(ep, &r1);
+	setrlimit(RLIMIT_NOFILE, &old);
+	second = ep_recv(ep, &r2);
+
+	ktap_result(ok && first == 0 && r1.num_fds == 0 && r1.flags == RUST_IPC_RECV_FDS_DROPPED &&
+		    r1.num_dropped == 2 && r1.data_size == 2, "fds_that_do_not_fit_dropped");
+	ktap_result(ok && read_timeout(p[0], &c, 1, TIMEOUT_MS) == 0, "dropped_files_closed");
+	ktap_result(ok && second == 0 && r2.data_size == 4 && !memcmp(area + r2.offset, "next", 4),
+		    "queue_not_wedged");
+	if (first == 0)
+		ep_free(ep, r1.offset);
+	if (second == 0)
+		ep_free(ep, r2.offset);
+	close(p[0]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "free-after-exec"))
 		return free_after_exec(argv[2], argv[3]);
 
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(47 + 12);
+	ktap_plan(47 + 15);
 
 	test_setup();
 	test_payloads();
@@ -1020,6 +1065,7 @@ int main(int argc, char **argv)
 	test_recv_and_free_errors();
 	test_free_after_exec();
 	test_failed_recv_wakes();
+	test_fds_that_do_not_fit();
 	test_fds();
 	test_killed_receiver();
 	test_mm_gone();

@@ -47,8 +47,12 @@
  *   EINTR    a signal arrived while waiting (restarted with SA_RESTART)
  *   EFAULT   the argument cannot be written (the message stays pending, and
  *            other waiters are woken for it)
- *   EMFILE   not enough free descriptors for the files (message stays, as
- *            for EFAULT)
+ *   ENOMEM   the kernel could not allocate (the message stays, as for EFAULT)
+ *
+ * A message whose files do not fit the receiver's fd table (it is full, or
+ * they exceed its RLIMIT_NOFILE) is received without them: they are closed,
+ * num_fds is 0, RUST_IPC_RECV_FDS_DROPPED is set in flags and num_dropped
+ * says how many there were.  So no message can wedge the queue.
  *
  * Errors of RUST_IPC_IOC_ACCEPT_FDS:
  *   EPERM    the caller is not the endpoint's owner
@@ -95,6 +99,8 @@ struct rust_ipc_send {
  *	RUST_IPC_IOC_FREE when done
  * @data_size: payload length in bytes
  * @fds: the passed files, as new descriptors of the receiver
+ * @flags: RUST_IPC_RECV_FDS_DROPPED, or 0
+ * @num_dropped: with RUST_IPC_RECV_FDS_DROPPED, how many files were dropped
  */
 struct rust_ipc_recv {
 	__u32 sender;
@@ -102,7 +108,12 @@ struct rust_ipc_recv {
 	__u64 offset;
 	__u64 data_size;
 	__s32 fds[RUST_IPC_MAX_FDS];
+	__u32 flags;
+	__u32 num_dropped;
 };
+
+/* The message's files did not fit the receiver's fd table: they were closed. */
+#define RUST_IPC_RECV_FDS_DROPPED	(1 << 0)
 
 /**
  * struct rust_ipc_info - what the driver did for this endpoint

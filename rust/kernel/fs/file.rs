@@ -602,6 +602,41 @@ impl Drop for FileDescriptorReservation {
     }
 }
 
+/// The identity of an fd table: which table fd numbers refer to. For comparing only; it gives
+/// no access to the table.
+///
+/// A driver that installed fds in a process and closes them later by number (binder's
+/// close-on-free) checks with it that the numbers still mean the same table: a thread that did
+/// `unshare(CLONE_FILES)`, or a task after `execve()` of a shared table, has another one. An
+/// identity names its table for as long as that table exists.
+///
+/// # Examples
+///
+/// KUnit runs in a kernel thread, which has no table of its own:
+///
+/// ```
+/// use kernel::fs::file::FdTableId;
+///
+/// assert!(FdTableId::current().is_none());
+/// ```
+#[derive(Copy, Clone, Debug, Eq, PartialEq)]
+pub struct FdTableId(usize);
+
+impl FdTableId {
+    /// Returns the identity of the current task's fd table, or `None` where the task has none of
+    /// its own (see [Which fd table](self#which-fd-table)).
+    #[inline]
+    pub fn current() -> Option<Self> {
+        if !current_has_fd_table() {
+            return None;
+        }
+        // SAFETY: `current` is a valid task, and only the task itself changes its `files`
+        // pointer, so reading it races with no writer. The pointer is only compared.
+        let files = unsafe { (*Task::current_raw()).files };
+        Some(Self(files as usize))
+    }
+}
+
 /// The error of operations whose only failure is a bad file descriptor (`EBADF`).
 #[derive(Copy, Clone, Eq, PartialEq)]
 pub struct BadFdError;

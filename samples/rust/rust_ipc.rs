@@ -59,7 +59,7 @@ use kernel::{
     fs::{
         file::{
             flags::{O_CLOEXEC, O_NONBLOCK},
-            DeferredFdCloser, FileDescriptorReservation,
+            DeferredFdCloser, FdTableId, FileDescriptorReservation,
         },
         File, LocalFile, ReleasingFile,
     },
@@ -216,9 +216,10 @@ struct Message {
 }
 
 /// A received buffer, not freed yet: the fds installed with it, each with the closer that will
-/// close it on free. Only the endpoint's owner receives, so the fds are in the owner's table.
+/// close it on free, and the fd table they are in (the owner's threads may have several).
 struct Buffer {
     fds: KVec<(u32, DeferredFdCloser)>,
+    table: FdTableId,
 }
 
 #[derive(Default)]
@@ -442,7 +443,16 @@ impl Endpoint {
             let result = match guard.vma_lookup(addr) {
                 Some(vma) if vma.file().map(|f| f.as_ptr() as usize) == Some(self.file) => {
                     match vma.check_mixedmap() {
-                        Some(vma) => vma.vm_insert_page(addr, page),
+                        // A page still mapped where the driver has none is stale: a freed page
+                        // whose zap missed it because the area had been moved away with
+                        // `mremap()` at the time, then moved back. Unmap it and insert again.
+                        Some(vma) => match vma.vm_insert_page(addr, page) {
+                            Err(err) if err == EBUSY => {
+                                vma.zap_page_range_single(addr, PAGE_SIZE);
+                                vma.vm_insert_page(addr, page)
+                            }
+                            result => result,
+                        },
                         None => Err(ESRCH),
                     }
                 }
@@ -589,6 +599,7 @@ impl Endpoint {
         if !self.caller_is_owner() {
             return Err(EPERM);
         }
+        let table = FdTableId::current().ok_or(ESRCH)?;
         let live_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
         let back_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
 
@@ -694,7 +705,7 @@ impl Endpoint {
         inner.queued -= 1;
         inner
             .live
-            .insert(live_node.into_node(offset, Buffer { fds }));
+            .insert(live_node.into_node(offset, Buffer { fds, table }));
         Ok(())
     }
 
@@ -705,6 +716,13 @@ impl Endpoint {
             return Err(EPERM);
         }
         let mut inner = self.inner.lock();
+        // A thread of the owner with a table of its own (`unshare(CLONE_FILES)`) would close
+        // other files under the same numbers.
+        match inner.live.get(&offset) {
+            None => return Err(EINVAL),
+            Some(buffer) if FdTableId::current() != Some(buffer.table) => return Err(EPERM),
+            Some(_) => {}
+        }
         let buffer = inner.live.remove(&offset).ok_or(EINVAL)?;
         let len = inner.allocs.remove(&offset).unwrap_or(ALIGN);
         // Unmapped with the lock held, so that no send maps a new page there first. Without

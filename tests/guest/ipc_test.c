@@ -12,6 +12,7 @@
  */
 
 #define _GNU_SOURCE
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1050,13 +1051,78 @@ static void test_fds_that_do_not_fit(void)
 	close(p[0]);
 }
 
+struct unshared_free {
+	uint64_t offset;
+	int ret;
+};
+
+static void *unshared_free_main(void *arg)
+{
+	struct unshared_free *u = arg;
+
+	u->ret = unshare(CLONE_FILES) ? -1000 : ep_free(ep, u->offset);
+	return NULL;
+}
+
+/*
+ * A thread of the owner with a table of its own (unshare(CLONE_FILES)) must
+ * not free: the buffer's fd numbers are in the other table.  Before the fix
+ * the owner check alone let it.
+ */
+static void test_unshared_thread_free(void)
+{
+	struct send_req req = { .target = id, .data = "u", .size = 1 };
+	struct unshared_free u = { .ret = 1 };
+	struct rust_ipc_recv r;
+	int ok;
+	pthread_t t;
+
+	ok = child_send(&req) == 0 && ep_recv(ep, &r) == 0;
+	u.offset = r.offset;
+	ok = ok && !pthread_create(&t, NULL, unshared_free_main, &u);
+	if (ok)
+		pthread_join(t, NULL);
+	ktap_result(ok && u.ret == -EPERM, "free_from_unshared_thread_eperm");
+	ktap_result(ok && ep_free(ep, r.offset) == 0, "free_from_owning_table");
+}
+
+/*
+ * The area moved away with mremap() and back: sends meanwhile get ESRCH, a
+ * free meanwhile cannot unmap its page, and afterwards sends work again
+ * (before the fix they failed with EBUSY on the stale page for good).
+ */
+static void test_area_moved_and_back(void)
+{
+	struct send_req req = { .target = id, .data = "first", .size = 5 };
+	struct rust_ipc_recv r;
+	void *away, *moved, *back;
+	int ok, away_ret;
+
+	ok = child_send(&req) == 0 && ep_recv(ep, &r) == 0 && r.offset == 0;
+	away = mmap(NULL, AREA_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	moved = mremap(area, AREA_SIZE, AREA_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, away);
+	ok = ok && away != MAP_FAILED && moved == away;
+	/* Freed while away: its page cannot be unmapped where the driver looks. */
+	ok = ok && ep_free(ep, r.offset) == 0;
+	req.data = "again";
+	away_ret = child_send(&req);
+	back = mremap(moved, AREA_SIZE, AREA_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, area);
+	ok = ok && back == (void *)area;
+	ktap_result(ok && away_ret == -ESRCH, "send_while_area_moved_esrch");
+	req.data = "after";
+	ok = ok && child_send(&req) == 0 && ep_recv(ep, &r) == 0;
+	ktap_result(ok && !memcmp(area + r.offset, "after", 5), "send_after_area_moved_back");
+	if (ok)
+		ep_free(ep, r.offset);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "free-after-exec"))
 		return free_after_exec(argv[2], argv[3]);
 
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(47 + 15);
+	ktap_plan(47 + 19);
 
 	test_setup();
 	test_payloads();
@@ -1066,6 +1132,8 @@ int main(int argc, char **argv)
 	test_free_after_exec();
 	test_failed_recv_wakes();
 	test_fds_that_do_not_fit();
+	test_unshared_thread_free();
+	test_area_moved_and_back();
 	test_fds();
 	test_killed_receiver();
 	test_mm_gone();

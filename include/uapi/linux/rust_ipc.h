@@ -28,7 +28,8 @@
  *   EBADF    one of the fds is not open
  *   EPERM    files were passed to an endpoint that does not accept them
  *            (see RUST_IPC_IOC_ACCEPT_FDS)
- *   ESRCH    no such endpoint, or it is gone, or its address space is
+ *   ESRCH    no such endpoint, or it is gone, or its address space is, or
+ *            the receiver unmapped its area or moved it away (mremap())
  *   EMSGSIZE the payload is larger than RUST_IPC_MAX_DATA or than the area
  *   ENOSPC   the receiver has no area mapped, no room left in it, or
  *            RUST_IPC_MAX_PENDING messages waiting
@@ -60,8 +61,10 @@
  * Errors of RUST_IPC_IOC_FREE:
  *   EINVAL   the offset is not that of a received, unfreed buffer
  *   EPERM    the caller is not the endpoint's owner, which received the
- *            buffer (its fds are closed by number, in the caller's table:
- *            after execve() the numbers mean other files)
+ *            buffer, or a thread of it with another fd table than the one
+ *            the buffer's fds went to (they are closed by number, in the
+ *            caller's table: after execve() or unshare(CLONE_FILES) the
+ *            numbers mean other files)
  */
 #ifndef _UAPI_LINUX_RUST_IPC_H
 #define _UAPI_LINUX_RUST_IPC_H

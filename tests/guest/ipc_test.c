@@ -26,12 +26,16 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/io_uring.h>
+#include <linux/userfaultfd.h>
 #include <linux/rust_ipc.h>
 
 #include "ktap.h"
@@ -421,7 +425,7 @@ static void test_send_errors(void)
 	struct rust_ipc_recv keep;
 	struct send_req req;
 	unsigned char *holey;
-	int p[2], n, keep_ok, ring;
+	int p[2], n, keep_ok, ring, sv[2];
 	char c;
 
 	fill(buf, RUST_IPC_MAX_DATA + 1, 0);
@@ -445,6 +449,19 @@ static void test_send_errors(void)
 	send_error("io_uring_fd_einval", &req, ring >= 0 ? -EINVAL : -EBADF);
 	if (ring >= 0)
 		close(ring);
+
+	/* An AF_UNIX socket could carry the endpoint's fd in flight: the same cycle. */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+		sv[0] = -1;
+		sv[1] = -1;
+	}
+	req = (struct send_req){ .target = id, .data = buf, .size = 10, .fds = { sv[0] },
+				 .num_fds = 1 };
+	send_error("unix_socket_fd_einval", &req, sv[0] >= 0 ? -EINVAL : -EBADF);
+	if (sv[0] >= 0) {
+		close(sv[0]);
+		close(sv[1]);
+	}
 
 	req = (struct send_req){ .target = id, .data = (void *)8, .size = 10 };
 	send_error("bad_data_pointer_efault", &req, -EFAULT);
@@ -1116,13 +1133,198 @@ static void test_area_moved_and_back(void)
 		ep_free(ep, r.offset);
 }
 
+/* The receiver that the stalled sender sends to. */
+static uint32_t stall_target;
+
+/* Reads a number from DIR/NAME (a cgroup file); -1 if it cannot. */
+static long read_long_file(const char *dir, const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+struct stall {
+	int uffd;
+	char *page;		/* registered: its fault waits for us */
+	int stalled[2];		/* the handler says: a send is stalled on the page */
+	int resolve[2];		/* we say: let it go */
+};
+
+static void *stall_handler(void *arg)
+{
+	struct stall *st = arg;
+	struct uffdio_zeropage z = { .range = { (uintptr_t)st->page, 4096 } };
+	struct uffd_msg msg;
+	char c = 1;
+
+	if (read(st->uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+	    msg.event == UFFD_EVENT_PAGEFAULT) {
+		write(st->stalled[1], &c, 1);
+		read(st->resolve[0], &c, 1);
+	}
+	ioctl(st->uffd, UFFDIO_ZEROPAGE, &z);
+	return NULL;
+}
+
+/* The stalled sender: a payload whose second page never arrives until we say. */
+static int do_stalled_send(int cep, void *arg)
+{
+	struct stall *st = arg;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	char *buf;
+	pthread_t t;
+
+	buf = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	st->uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (buf == MAP_FAILED || st->uffd < 0 || ioctl(st->uffd, UFFDIO_API, &api))
+		return -1000;
+	memset(buf, 0x42, 4096);
+	st->page = buf + 4096;
+	reg.range = (struct uffdio_range){ (uintptr_t)st->page, 4096 };
+	if (ioctl(st->uffd, UFFDIO_REGISTER, &reg) || pthread_create(&t, NULL, stall_handler, st))
+		return -1001;
+	ep_send(cep, stall_target, buf, 2 * 4096, NULL, 0);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+/* AnonPages of /proc/meminfo, in KiB; -1 if it cannot be read. */
+static long anon_kib(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonPages: %ld kB", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+#define RX_ANON_KIB	(32 * 1024)
+
+/*
+ * A sender stalled on a page of its payload that never arrives must keep
+ * nobody's address space alive: the receiver, which holds 32 MiB of
+ * anonymous memory, exits meanwhile, and that memory must go at once.
+ * Before the fix the sender held the receiver's mm_users across the copy,
+ * so the address space stayed until the sender was let go.
+ */
+static void test_stalled_sender(void)
+{
+	struct stall st = { .uffd = -1 };
+	struct receiver rx = { 0 };
+	long anon0, anon_rx, anon1;
+	int ok, ret, up[2], go[2];
+	pid_t pid;
+	char c = 1;
+
+	ok = pipe(st.stalled) == 0 && pipe(st.resolve) == 0 && pipe(up) == 0 && pipe(go) == 0;
+	anon0 = anon_kib();
+	rx.pid = ok ? fork() : -1;
+	if (!rx.pid) {
+		int rep = ep_open();
+		uint32_t myid = ep_id(rep);
+		/* Populated by the kernel: no compiler can leave it out. */
+		mmap(NULL, RX_ANON_KIB * 1024, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		mmap(NULL, AREA_SIZE, PROT_READ, MAP_SHARED, rep, 0);
+		write(up[1], &myid, sizeof(myid));
+		read(go[0], &c, 1);
+		_exit(0);
+	}
+	rx.go = go[1];
+	ok = ok && rx.pid > 0 && read_timeout(up[0], &rx.id, sizeof(rx.id), TIMEOUT_MS) == 4;
+	anon_rx = anon_kib();
+	stall_target = rx.id;
+	pid = ok ? fork() : -1;
+	if (!pid) {
+		int cep = ep_open();
+
+		_exit(do_stalled_send(cep, &st) ? 1 : 0);
+	}
+	/* Until the sender is stalled inside its send, reading the payload. */
+	ok = ok && pid > 0 && read_timeout(st.stalled[0], &c, 1, TIMEOUT_MS) == 1;
+	write(rx.go, &c, 1);
+	waitpid(rx.pid, NULL, 0);
+	close(rx.go);
+	/* The receiver is gone, the sender still stalled: its memory must be back. */
+	anon1 = anon_kib();
+	write(st.resolve[1], &c, 1);
+	ret = -1;
+	if (pid > 0)
+		waitpid(pid, &ret, 0);
+	ktap_diag("AnonPages (KiB): %ld before, %ld with the receiver, %ld once it is gone",
+		  anon0, anon_rx, anon1);
+	ktap_result(ok && anon0 >= 0 && anon_rx - anon0 > RX_ANON_KIB / 2 &&
+		    anon1 - anon0 < RX_ANON_KIB / 4,
+		    "stalled_sender_pins_no_address_space");
+	ktap_result(ok && WIFEXITED(ret) && WEXITSTATUS(ret) == 0, "stalled_sender_finished");
+}
+
+/* What a send in a memory cgroup costs it: pages are charged to the sender. */
+static int do_charged_sends(int cep, void *arg)
+{
+	static const char cg[] = "/sys/fs/cgroup/ipc_sender";
+	size_t size = 128 * 1024;
+	char pid[16], *buf = malloc(size);
+	long before, after;
+	int sent = 0;
+
+	(void)cep;
+	(void)arg;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!buf || !write_str("/sys/fs/cgroup/ipc_sender/cgroup.procs", pid))
+		return -1;
+	memset(buf, 0x33, size);
+	before = read_long_file(cg, "memory.current");
+	for (int i = 0; i < 6; i++)
+		sent += ep_send(cep, id, buf, size, NULL, 0) == 0;
+	after = read_long_file(cg, "memory.current");
+	free(buf);
+	return sent == 6 && before >= 0 && after >= 0 ? (int)((after - before) / 1024) : -2;
+}
+
+/*
+ * The area's pages a send installs are charged to the sender's memory
+ * cgroup (GFP_KERNEL_ACCOUNT): six 128 KiB messages pending cost it about
+ * 768 KiB.  Before the fix they were charged to nobody.
+ */
+static void test_pages_charged_to_sender(void)
+{
+	int kib, ok;
+
+	mkdir("/sys/fs/cgroup", 0755);
+	ok = (mount("none", "/sys/fs/cgroup", "cgroup2", 0, NULL) == 0 || errno == EBUSY) &&
+	     write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory") &&
+	     (mkdir("/sys/fs/cgroup/ipc_sender", 0755) == 0 || errno == EEXIST);
+	kib = ok ? in_child(do_charged_sends, NULL) : -3;
+	ktap_diag("memory.current of the sender's cgroup grew by %d KiB", kib);
+	ktap_result(kib >= 700, "pages_charged_to_sender");
+	drain();
+	rmdir("/sys/fs/cgroup/ipc_sender");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "free-after-exec"))
 		return free_after_exec(argv[2], argv[3]);
 
 	page_size = sysconf(_SC_PAGESIZE);
-	ktap_plan(47 + 19);
+	ktap_plan(47 + 23);
 
 	test_setup();
 	test_payloads();
@@ -1134,6 +1336,8 @@ int main(int argc, char **argv)
 	test_fds_that_do_not_fit();
 	test_unshared_thread_free();
 	test_area_moved_and_back();
+	test_stalled_sender();
+	test_pages_charged_to_sender();
 	test_fds();
 	test_killed_receiver();
 	test_mm_gone();

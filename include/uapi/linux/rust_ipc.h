@@ -22,7 +22,7 @@
  *
  * Errors of RUST_IPC_IOC_SEND:
  *   EFAULT   the argument or the payload cannot be read
- *   EINVAL   a reserved field is not zero, too many fds, a target of 0, or
+ *   EINVAL   too many fds, a target of 0, or
  *            an fd of a file that could keep an endpoint alive in a cycle:
  *            a rust_ipc endpoint, an io_uring instance, an AF_UNIX socket
  *   EBADF    one of the fds is not open
@@ -54,6 +54,11 @@
  * they exceed its RLIMIT_NOFILE) is received without them: they are closed,
  * num_fds is 0, RUST_IPC_RECV_FDS_DROPPED is set in flags and num_dropped
  * says how many there were.  So no message can wedge the queue.
+ *
+ * Errors of RUST_IPC_IOC_GET_ID and RUST_IPC_IOC_INFO:
+ *   EFAULT   the argument cannot be written
+ *
+ * Any other ioctl command fails with ENOTTY.
  *
  * Errors of RUST_IPC_IOC_ACCEPT_FDS:
  *   EPERM    the caller is not the endpoint's owner

@@ -211,12 +211,34 @@ unsafe impl AlwaysRefCounted for LocalFile {
 /// functions behind the fd operations dereference `current->files` without checking.
 #[inline]
 fn current_has_fd_table() -> bool {
-    let task = Task::current_raw();
-    // SAFETY: `current` is a valid task. Only the task itself changes its `flags` and its
-    // `files` pointer (`exit_files()`, `unshare_files()`, `begin_new_exec()`), so reading them
-    // from the task itself races with no writer.
-    let (flags, files) = unsafe { ((*task).flags, (*task).files) };
-    flags & bindings::PF_KTHREAD == 0 && !files.is_null()
+    // SAFETY: `current` is a valid task. Only the task itself changes its `files` pointer
+    // (`exit_files()`, `unshare_files()`, `begin_new_exec()`), so reading it from the task
+    // itself races with no writer.
+    let files = unsafe { (*Task::current_raw()).files };
+    !current_is_kthread() && !files.is_null()
+}
+
+/// Returns whether the current task is a kernel thread (`PF_KTHREAD`).
+#[inline]
+fn current_is_kthread() -> bool {
+    // SAFETY: `current` is a valid task, and only the task itself changes its `flags`, so
+    // reading them from the task itself races with no writer.
+    unsafe { (*Task::current_raw()).flags & bindings::PF_KTHREAD != 0 }
+}
+
+/// Returns the credentials that `file` was opened with.
+///
+/// # Safety
+///
+/// `file` must be valid for 'a. (Its `f_cred` is set when the file is created, never changes, and
+/// is put only when the file is freed, after `release`.)
+#[inline]
+unsafe fn file_cred<'a>(file: *const bindings::file) -> &'a Credential {
+    // SAFETY: The caller guarantees that the file is valid for 'a; `f_cred` is stable.
+    let ptr = unsafe { (*file).f_cred };
+    // SAFETY: The file holds a reference on its credential until it is freed, so the credential
+    // is valid for 'a too.
+    unsafe { Credential::from_ptr(ptr) }
 }
 
 impl LocalFile {
@@ -324,11 +346,8 @@ impl LocalFile {
     /// Returns the credentials of the task that originally opened the file.
     #[inline]
     pub fn cred(&self) -> &Credential {
-        // SAFETY: `self` is a live file. `f_cred` is set when the file is created and never
-        // changes, and the file holds a reference on it until it is freed.
-        let ptr = unsafe { (*self.as_ptr()).f_cred };
-        // SAFETY: The credential is valid for as long as the file, which outlives the borrow.
-        unsafe { Credential::from_ptr(ptr) }
+        // SAFETY: `self` is a live file for the borrow.
+        unsafe { file_cred(self.as_ptr()) }
     }
 
     /// Returns the flags associated with the file.
@@ -418,8 +437,7 @@ impl File {
     /// ```
     #[inline]
     pub fn put_sync(this: ARef<File>) -> Result<(), ARef<File>> {
-        // SAFETY: Reading our own flags races with no writer: only the task changes them.
-        if unsafe { (*Task::current_raw()).flags } & bindings::PF_KTHREAD == 0 {
+        if !current_is_kthread() {
             return Err(this);
         }
         let ptr = ARef::into_raw(this);
@@ -475,11 +493,9 @@ impl ReleasingFile {
     /// Returns the credentials of the task that originally opened the file.
     #[inline]
     pub fn cred(&self) -> &Credential {
-        // SAFETY: The file is valid for the borrow (type invariants). `f_cred` never changes, and
-        // is put only when the file is freed, after `release`.
-        let ptr = unsafe { (*self.as_ptr()).f_cred };
-        // SAFETY: The credential is valid for as long as the file, which outlives the borrow.
-        unsafe { Credential::from_ptr(ptr) }
+        // SAFETY: The file is valid for the borrow (type invariants): it is freed only after
+        // `release` returns.
+        unsafe { file_cred(self.as_ptr()) }
     }
 
     /// Returns the flags associated with the file, a combination of the constants in [`flags`].

@@ -9,7 +9,7 @@ set -euo pipefail
 
 pinned=(rustc-web rust-web-src rustfmt-web rust-web-clippy
 	libstd-rust-web-dev libstd-rust-web-1.85)
-plain=(linux-source-6.12 bindgen libclang1-$LLVM_VERSION clang-$LLVM_VERSION
+plain=(linux-source-6.12 bindgen libclang1-$BINDGEN_LLVM_VERSION clang-$LLVM_VERSION
        lld-$LLVM_VERSION llvm-$LLVM_VERSION qemu-system-x86 ccache make gcc
        libc6-dev flex bison bc libelf-dev libssl-dev cpio xz-utils patch
        python3 perl diffutils gcc-multilib libc6-dev-i386)

@@ -18,14 +18,17 @@ bench)	KOBJ=$BUILD/x86_64-bench ;;
 *)	echo "env.sh: unknown VARIANT '$VARIANT' (test or bench)" >&2; exit 1 ;;
 esac
 
-# The LLVM used for C (and by bindgen through libclang).  One variable, so a
-# later move to LLVM 19 (rustc 1.85's own) is one change.
-LLVM_VERSION=${LLVM_VERSION:-14}
+# The LLVM that builds C: rustc 1.85's own major version (19), so that the
+# C helpers can be linked into the Rust objects as LLVM bitcode and inlined
+# there (CONFIG_RUST_INLINE_HELPERS).  bindgen 0.60.1 keeps libclang 14, the
+# newest it parses the kernel's headers with (scripts/bindgen-compat).
+LLVM_VERSION=${LLVM_VERSION:-19}
+BINDGEN_LLVM_VERSION=14
 
 # Debian 12's Rust 1.85, never the image's rustup toolchain.
 RUST_DEB_VERSION=1.85.0+dfsg3-1~deb12u3
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin
-export LIBCLANG_PATH=/usr/lib/llvm-$LLVM_VERSION/lib
+export LIBCLANG_PATH=/usr/lib/llvm-$BINDGEN_LLVM_VERSION/lib
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/rfl-shim-ccache}
 export CCACHE_BASEDIR=$BUILD
 export CCACHE_NOHASHDIR=1

@@ -58,6 +58,22 @@ check "missing __noreturn helper fails the build" $?
 grep -q "clang version 14\." "$t/clang"
 check "libclang 14 is loaded" $?
 
+# Item 5: clang 19's flags that libclang 14 rejects.  Each one alone fails
+# the real bindgen, so the test knows the filter is what makes it pass; a flag
+# next to them that libclang 14 knows (-DFROM_FLAGS) still reaches it.
+printf 'struct s { int n; int v[]; };\n#ifdef FROM_FLAGS\nint from_flags;\n#endif\n' > "$t/flex.h"
+newer="-mindirect-branch-cs-prefix -mfunction-return=thunk-extern -fstrict-flex-arrays=3 -ftrivial-auto-var-init=zero -Wno-format-overflow-non-kprintf"
+all_rejected=0
+for f in $newer; do
+	/usr/bin/bindgen "$t/flex.h" -o "$t/f.rs" -- -Werror $f > "$t/err" 2>&1 && all_rejected=1
+done
+check "libclang 14 rejects each of clang 19's newer flags" $all_rejected
+# shellcheck disable=SC2086 # one argument each
+"$w" "$t/flex.h" --rust-target 1.68 -o "$t/f.rs" -- -Werror $newer -DFROM_FLAGS > "$t/err" 2>&1
+st=$?
+grep -q 'pub static mut from_flags' "$t/f.rs"
+check "clang 19's newer flags are dropped, the others kept" $(( st || $? ))
+
 printf '#!/bin/sh\necho "bindgen 0.65.1"\n' > "$t/fake"
 chmod +x "$t/fake"
 BINDGEN_REAL=$t/fake "$w" --version > "$t/err" 2>&1

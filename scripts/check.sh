@@ -7,7 +7,8 @@
 # Stages: tool set-up, tree preparation, the bindgen-compat self-test, the
 # kernel build (with clippy), the helper export check, the KUnit boot
 # (kunit.py), the guest boot (user-space tests and module loads), the
-# compile-fail snippets, rustfmtcheck, rustdoc, and the static checks.
+# inlined-helpers check, the compile-fail snippets, rustfmtcheck, rustdoc,
+# and the static checks.
 # A later stage still runs when an earlier one failed, where it can.
 
 set -uo pipefail
@@ -113,6 +114,13 @@ count_kunit "guest" "$log/guest.log"
 if [ "$st" != 0 ] && [ "$failed" = "$before" ]; then
 	count "guest run finished cleanly (see $log/guest.log)" 1
 fi
+
+# The helpers inlined into every Rust object the build and the guest stage
+# made (CONFIG_RUST_INLINE_HELPERS).
+"$TOP/scripts/check-inline.sh" > "$log/inline.log" 2>&1
+st=$?
+grep "not ok\|check-inline:" "$log/inline.log"
+count "no Rust object calls an exported helper; the bench's are inlined" $st
 
 # Snippets that must not compile (and one that must).
 "$TOP/scripts/compile-fail.sh" > "$log/compile-fail.log" 2>&1

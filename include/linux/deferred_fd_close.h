@@ -18,7 +18,11 @@
 struct deferred_fd_closer;
 
 struct deferred_fd_closer *deferred_fd_closer_alloc(gfp_t gfp);
+struct deferred_fd_closer *deferred_fd_closer_alloc_many(unsigned int capacity,
+							 gfp_t gfp);
 void deferred_fd_closer_free(struct deferred_fd_closer *closer);
 int deferred_fd_close(struct deferred_fd_closer *closer, unsigned int fd);
+int deferred_fd_close_many(struct deferred_fd_closer *closer,
+			   const unsigned int *fds, unsigned int nr, int *errs);
 
 #endif /* _LINUX_DEFERRED_FD_CLOSE_H */

@@ -61,6 +61,33 @@ static long dfc_close(struct dfc_close __user *uarg)
 	return ret;
 }
 
+static long dfc_close_many(struct dfc_close_many __user *uarg)
+{
+	struct deferred_fd_closer *closer;
+	struct dfc_close_many arg;
+	unsigned int nr;
+	s64 releases;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	/* nr may exceed capacity (the service refuses it), not the array. */
+	if (arg.nr > DFC_MANY_MAX || arg.__pad)
+		return -EINVAL;
+	nr = arg.nr;
+
+	closer = deferred_fd_closer_alloc_many(arg.capacity, GFP_KERNEL);
+	if (!closer)
+		return -ENOMEM;
+	releases = atomic64_read(&dfc_releases);
+	ret = deferred_fd_close_many(closer, (const unsigned int *)arg.fds, nr,
+				     arg.errs);
+	arg.released_during = atomic64_read(&dfc_releases) - releases;
+	if (copy_to_user(uarg, &arg, sizeof(arg)))
+		return -EFAULT;
+	return ret;
+}
+
 static long dfc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -70,6 +97,16 @@ static long dfc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case DFC_IOC_CLOSE:
 		return dfc_close(uarg);
+	case DFC_IOC_CLOSE_MANY:
+		return dfc_close_many(uarg);
+	case DFC_IOC_ALLOC_MANY_FREE:
+		if (arg > UINT_MAX)
+			return -EINVAL;
+		closer = deferred_fd_closer_alloc_many(arg, GFP_KERNEL);
+		if (!closer)
+			return -ENOMEM;
+		deferred_fd_closer_free(closer);
+		return 0;
 	case DFC_IOC_RELEASES:
 		releases = atomic64_read(&dfc_releases);
 		return copy_to_user(uarg, &releases, sizeof(releases)) ? -EFAULT : 0;

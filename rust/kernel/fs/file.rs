@@ -29,7 +29,7 @@ use crate::{
     alloc::{AllocError, Flags},
     bindings,
     cred::Credential,
-    error::{code::*, Error, Result},
+    error::{code::*, to_result, Error, Result},
     task::Task,
     types::{ARef, AlwaysRefCounted, NotThreadSafe, Opaque},
 };
@@ -724,6 +724,71 @@ impl DeferredFdCloser {
         Ok(Self {
             inner: NonNull::new(ptr).ok_or(AllocError)?,
         })
+    }
+
+    /// Allocates a closer for up to `capacity` fds, closed together by one
+    /// [`DeferredFdCloser::close_fds`] with one allocation and one task work.
+    ///
+    /// A capacity that is too large to allocate gives [`AllocError`]. A closer of capacity 0
+    /// closes nothing: [`DeferredFdCloser::close_fd`] on it fails with
+    /// [`DeferredFdCloseError::BadFd`] and changes nothing.
+    #[inline]
+    pub fn with_capacity(capacity: usize, flags: Flags) -> Result<Self, AllocError> {
+        let capacity = u32::try_from(capacity).map_err(|_| AllocError)?;
+        // SAFETY: FFI call; any capacity and allocation flags are accepted.
+        let ptr = unsafe { bindings::deferred_fd_closer_alloc_many(capacity, flags.as_raw()) };
+        // INVARIANT: A non-null result is a fresh closer that we own.
+        Ok(Self {
+            inner: NonNull::new(ptr).ok_or(AllocError)?,
+        })
+    }
+
+    /// Closes the fds `fds` of the current task, deferring their final `fput`s, and returns how
+    /// many were closed.
+    ///
+    /// Each fd that is open is closed as [`DeferredFdCloser::close_fd`] closes one; one that is
+    /// not open (or is listed a second time) is skipped, and the others are closed all the same.
+    /// All of their references are put by one task work when the current task returns to user
+    /// space, so no `release` runs inside the current system call.
+    ///
+    /// # Errors
+    ///
+    /// With nothing of the fd table changed:
+    /// - `ESRCH`: the current task cannot run task work (a kernel thread, or exiting).
+    /// - `EINVAL`: `fds` has more fds than the closer's capacity.
+    ///
+    /// The closer is used up either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::{alloc::flags::GFP_KERNEL, error::code::*, fs::file::DeferredFdCloser};
+    ///
+    /// // Doctests run in a kernel thread, which has no fd table of its own.
+    /// let closer = DeferredFdCloser::with_capacity(2, GFP_KERNEL)?;
+    /// assert_eq!(closer.close_fds(&[0, 1]), Err(ESRCH));
+    /// let closer = DeferredFdCloser::with_capacity(1, GFP_KERNEL)?;
+    /// assert_eq!(closer.close_fds(&[0, 1]), Err(EINVAL));
+    /// assert!(DeferredFdCloser::with_capacity(usize::MAX, GFP_KERNEL).is_err());
+    /// # Ok::<(), Error>(())
+    /// ```
+    #[inline]
+    pub fn close_fds(self, fds: &[u32]) -> Result<usize> {
+        let inner = self.inner.as_ptr();
+        // The C function consumes the closer whatever it returns.
+        core::mem::forget(self);
+        // A length that does not fit is larger than any capacity: the C function refuses it.
+        let nr = u32::try_from(fds.len()).unwrap_or(u32::MAX);
+        // SAFETY: By the type invariants `inner` is an unused closer that we own, and we give up
+        // ownership of it here. `fds` points to `fds.len()` readable fds; the C function reads
+        // at most `nr` of them (none when `nr` was clamped, as it then exceeds the capacity).
+        // `current` is the task whose fds are closed, as the C function expects; it is called
+        // from process context. No per-fd results are asked for.
+        let ret = unsafe {
+            bindings::deferred_fd_close_many(inner, fds.as_ptr(), nr, core::ptr::null_mut())
+        };
+        // A non-negative result is a count of at most `nr`.
+        to_result(ret).map(|()| ret as usize)
     }
 
     /// Closes fd `fd` of the current task, deferring its final `fput`.

@@ -38,8 +38,9 @@
 //!   charged to the sender's memory cgroup (`GFP_KERNEL_ACCOUNT`).
 //! - The sender's files are taken with `LocalFile::fget`; the receiver gets them through
 //!   `FileDescriptorReservation`s, all reserved before any is installed.
-//! - Freeing a buffer closes the fds that came with it with `DeferredFdCloser` (the receiver's
-//!   ioctl may still hold one of them), and zaps and frees pages nobody uses any more.
+//! - Freeing a buffer closes the fds that came with it with one `DeferredFdCloser`, sized for
+//!   them when they were received (one allocation and one task work; the receiver's ioctl may
+//!   still hold one of them), and zaps and frees pages nobody uses any more.
 //! - An endpoint belongs to the address space that opened it (kept with `mmgrab`, so its
 //!   identity cannot be reused): only that process maps the area, receives and frees. A child
 //!   that inherited the file, or the opener after `execve`, gets `EPERM`: fd numbers mean
@@ -215,10 +216,13 @@ struct Message {
     files: KVec<ARef<File>>,
 }
 
-/// A received buffer, not freed yet: the fds installed with it, each with the closer that will
-/// close it on free, and the fd table they are in (the owner's threads may have several).
+/// A received buffer, not freed yet: the fds installed with it, the closer that will close them
+/// all on free (none when there are none), and the fd table they are in (the owner's threads may
+/// have several).
 struct Buffer {
-    fds: KVec<(u32, DeferredFdCloser)>,
+    fds: [u32; MAX_FDS],
+    num_fds: usize,
+    closer: Option<DeferredFdCloser>,
     table: FdTableId,
 }
 
@@ -624,14 +628,14 @@ impl Endpoint {
         };
 
         // With no lock held (writing to user memory may fault for long): reserve every fd, and
-        // its closer, then tell user space. A failure installs none.
+        // one closer for them all, then tell user space. A failure installs none.
         //
         // Files that do not fit the receiver's table (EMFILE: it is full, or the files exceed
         // its RLIMIT_NOFILE) are dropped, and the message is received without them, flagged:
         // otherwise a message that can never be received would stay at the head of the queue
         // and wedge every later one.
         let reserve_and_answer =
-            || -> Result<KVec<(FileDescriptorReservation, DeferredFdCloser)>> {
+            || -> Result<(KVec<FileDescriptorReservation>, Option<DeferredFdCloser>)> {
                 let mut reserved = KVec::with_capacity(msg.files.len(), GFP_KERNEL)?;
                 let mut dropped = false;
                 for _ in 0..msg.files.len() {
@@ -645,9 +649,12 @@ impl Endpoint {
                         }
                         Err(err) => return Err(err),
                     };
-                    let closer = DeferredFdCloser::new(GFP_KERNEL)?;
-                    reserved.push((res, closer), GFP_KERNEL)?;
+                    reserved.push(res, GFP_KERNEL)?;
                 }
+                let closer = match reserved.len() {
+                    0 => None,
+                    n => Some(DeferredFdCloser::with_capacity(n, GFP_KERNEL)?),
+                };
                 let mut out = RecvArgs {
                     sender: msg.sender,
                     num_fds: reserved.len() as u32,
@@ -659,11 +666,11 @@ impl Endpoint {
                     out.flags = RECV_FDS_DROPPED;
                     out.num_dropped = msg.files.len() as u32;
                 }
-                for (slot, (res, _)) in out.fds.iter_mut().zip(reserved.iter()) {
+                for (slot, res) in out.fds.iter_mut().zip(reserved.iter()) {
                     *slot = res.reserved_fd() as i32;
                 }
                 UserSlice::new(arg, size).writer().write(&out)?;
-                Ok(reserved)
+                Ok((reserved, closer))
             };
         // A message put back is pending again: whoever waited meanwhile (another receiving
         // thread, a poller) saw the queue without it, and must look again.
@@ -674,38 +681,38 @@ impl Endpoint {
                 .insert(back_node.into_node(seq, msg));
             self.wait.notify_all();
         };
-        let reserved = match reserve_and_answer() {
+        let (reserved, closer) = match reserve_and_answer() {
             Ok(reserved) => reserved,
             Err(err) => {
                 put_back(msg);
                 return Err(err);
             }
         };
-        let mut fds = match KVec::with_capacity(reserved.len(), GFP_KERNEL) {
-            Ok(fds) => fds,
-            Err(err) => {
-                put_back(msg);
-                return Err(err.into());
-            }
-        };
 
         // Commit: nothing below fails. Dropped files (no reservation to pair with) are put when
         // the iterator goes.
         let offset = msg.offset;
-        for ((res, closer), file) in reserved.into_iter().zip(msg.files.into_iter()) {
-            let fd = res.reserved_fd();
+        let mut buffer = Buffer {
+            fds: [0; MAX_FDS],
+            num_fds: reserved.len(),
+            closer,
+            table,
+        };
+        for ((slot, res), file) in buffer
+            .fds
+            .iter_mut()
+            .zip(reserved.into_iter())
+            .zip(msg.files.into_iter())
+        {
+            *slot = res.reserved_fd();
             res.fd_install(file);
-            // Capacity was reserved above.
-            let _ = fds.push((fd, closer), GFP_ATOMIC);
         }
         self.stats
             .fds_installed
-            .fetch_add(fds.len() as u64, Ordering::Relaxed);
+            .fetch_add(buffer.num_fds as u64, Ordering::Relaxed);
         let mut inner = self.inner.lock();
         inner.queued -= 1;
-        inner
-            .live
-            .insert(live_node.into_node(offset, Buffer { fds, table }));
+        inner.live.insert(live_node.into_node(offset, buffer));
         Ok(())
     }
 
@@ -736,16 +743,18 @@ impl Endpoint {
         );
         drop(inner);
 
-        // Close on free, with no lock held (a close may call into any file's `flush`). The
-        // receiver may have closed or replaced an fd meanwhile: its business, reported as EBADF.
-        let mut closed = 0;
-        for (fd, closer) in buffer.fds.into_iter() {
-            if closer.close_fd(fd).is_ok() {
-                closed += 1;
+        // Close on free, with no lock held (a close may call into any file's `flush`), all fds
+        // with one closer. The receiver may have closed or replaced an fd meanwhile: its
+        // business; a closed one is skipped.
+        if let Some(closer) = buffer.closer {
+            // It cannot fail here: the closer was sized for these fds, and FREE runs in a system
+            // call of a user task, which has an fd table.
+            let closed = closer.close_fds(&buffer.fds[..buffer.num_fds]).unwrap_or(0);
+            if closed > 0 {
+                self.stats
+                    .fds_closed
+                    .fetch_add(closed as u64, Ordering::Relaxed);
             }
-        }
-        if closed > 0 {
-            self.stats.fds_closed.fetch_add(closed, Ordering::Relaxed);
         }
         Ok(())
     }

@@ -11,8 +11,8 @@
  * closer (filp and deferred_fd_closer slab counts); the module unloads once
  * its last file is gone; a ->release() run by an exiting process gets -ESRCH;
  * a closer that cannot be allocated fails the ioctl with the fd untouched.
- * Then it measures deferred closes against close(2),
- * side by side.
+ * Then it measures deferred closes against close(2), side by side in each
+ * of BENCH_ROUNDS rounds (figures only, never asserted).
  */
 
 #define _GNU_SOURCE
@@ -25,11 +25,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
 #include "dfc_test/dfc_test.h"
 #include "ktap.h"
 #include "testlib.h"
@@ -308,40 +310,185 @@ static void test_module_unloads(int devfd)
 		    "module_unloads_after_last_close");
 }
 
+/*
+ * deferred_fd_close() against close(2), in BENCH_ROUNDS rounds: each round
+ * times close(2) of N dup'ed fds, the closing ioctl on N dup'ed fds and N
+ * empty ioctls, one after the other.  The empty ioctl is subtracted from the
+ * closing one, to tell the service's cost from the system call's.  Measured,
+ * never asserted.
+ */
+/*
+ * Where a single deferred close's time goes, side by side: the closer's
+ * allocation and free alone (DFC_IOC_ALLOC_FREE), and the deferred close
+ * again with this thread's rseq area unregistered.  The task work is queued
+ * with TWA_RESUME, whose TIF_NOTIFY_RESUME also runs rseq's notify-resume
+ * work (user memory reads and writes) on the way out when glibc has
+ * registered rseq, as it does by default.
+ */
+static void measure_breakdown(int devfd)
+{
+	enum { N = 4000 };
+	static int fds[N];
+	double t_close[BENCH_ROUNDS], t_dfc[BENCH_ROUNDS], t_alloc[BENCH_ROUNDS];
+	double t_nop[BENCH_ROUNDS], r_norseq[BENCH_ROUNDS], r_alloc[BENCH_ROUNDS];
+	struct bench_line line = { .len = 0 };
+	int i, round, base = open("/dev/null", O_RDONLY);
+	int unreg = -1;
+	uint64_t t0;
+
+	/* glibc registers the whole struct rseq; __rseq_size is what it uses. */
+	if (__rseq_size)
+		unreg = syscall(SYS_rseq, (char *)__builtin_thread_pointer() + __rseq_offset,
+				sizeof(struct rseq), RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+	for (round = 0; round < BENCH_ROUNDS; round++) {
+		for (i = 0; i < N; i++)
+			fds[i] = dup(base);
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			close(fds[i]);
+		t_close[round] = (double)(now_ns() - t0) / N;
+
+		for (i = 0; i < N; i++)
+			fds[i] = dup(base);
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			ioctl(devfd, DFC_IOC_CLOSE_FD, fds[i]);
+		t_dfc[round] = (double)(now_ns() - t0) / N;
+
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			ioctl(devfd, DFC_IOC_ALLOC_FREE, 0);
+		t_alloc[round] = (double)(now_ns() - t0) / N;
+
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			ioctl(devfd, DFC_IOC_NOP, 0);
+		t_nop[round] = (double)(now_ns() - t0) / N;
+
+		r_norseq[round] = (t_dfc[round] - t_nop[round]) / t_close[round];
+		r_alloc[round] = (t_alloc[round] - t_nop[round]) / t_close[round];
+	}
+	close(base);
+
+	bench_add(&line, "bench: breakdown: rseq %s; deferred close minus empty ioctl vs close(2) %s",
+		  unreg == 0 ? "unregistered" : "still registered", bench_ratio(r_norseq).s);
+	bench_add(&line, "; closer alloc+free minus empty ioctl vs close(2) %s", bench_ratio(r_alloc).s);
+	bench_add(&line, "; min/med/max: close(2) %s ns, closing ioctl %s ns, alloc+free ioctl %s ns",
+		  bench_mmm(t_close).s, bench_mmm(t_dfc).s, bench_mmm(t_alloc).s);
+	bench_add(&line, ", empty ioctl %s ns, N=%d, R=%d", bench_mmm(t_nop).s, N, BENCH_ROUNDS);
+	ktap_diag("%s", line.s);
+}
+
 static void measure(int devfd)
 {
 	enum { N = 4000 };
 	static int fds[N];
-	uint64_t t0, t_close, t_dfc, t_nop;
-	int i, base = open("/dev/null", O_RDONLY);
+	double t_close[BENCH_ROUNDS], t_dfc[BENCH_ROUNDS], t_nop[BENCH_ROUNDS];
+	double ratio[BENCH_ROUNDS], ratio_raw[BENCH_ROUNDS];
+	struct bench_line line = { .len = 0 };
+	int i, round, base = open("/dev/null", O_RDONLY);
+	uint64_t t0;
 
-	for (i = 0; i < N; i++)
-		fds[i] = dup(base);
-	t0 = now_ns();
-	for (i = 0; i < N; i++)
-		close(fds[i]);
-	t_close = now_ns() - t0;
+	for (round = 0; round < BENCH_ROUNDS; round++) {
+		for (i = 0; i < N; i++)
+			fds[i] = dup(base);
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			close(fds[i]);
+		t_close[round] = (double)(now_ns() - t0) / N;
 
-	for (i = 0; i < N; i++)
-		fds[i] = dup(base);
-	t0 = now_ns();
-	for (i = 0; i < N; i++)
-		ioctl(devfd, DFC_IOC_CLOSE_FD, fds[i]);
-	t_dfc = now_ns() - t0;
+		for (i = 0; i < N; i++)
+			fds[i] = dup(base);
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			ioctl(devfd, DFC_IOC_CLOSE_FD, fds[i]);
+		t_dfc[round] = (double)(now_ns() - t0) / N;
+
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			ioctl(devfd, DFC_IOC_NOP, 0);
+		t_nop[round] = (double)(now_ns() - t0) / N;
+
+		ratio[round] = (t_dfc[round] - t_nop[round]) / t_close[round];
+		ratio_raw[round] = t_dfc[round] / t_close[round];
+	}
 	close(base);
 
-	/* The ioctl alone, to tell the service's cost from the system call's. */
-	t0 = now_ns();
-	for (i = 0; i < N; i++)
-		ioctl(devfd, DFC_IOC_NOP, 0);
-	t_nop = now_ns() - t0;
+	bench_add(&line, "bench: deferred close minus empty ioctl vs close(2): ratio %s",
+		  bench_ratio(ratio).s);
+	bench_add(&line, ", close(2) min/med/max %s ns, closing ioctl %s ns, empty ioctl %s ns",
+		  bench_mmm(t_close).s, bench_mmm(t_dfc).s, bench_mmm(t_nop).s);
+	bench_add(&line, ", N=%d, R=%d", N, BENCH_ROUNDS);
+	ktap_diag("%s", line.s);
+	ktap_diag("bench: deferred close (empty ioctl included) vs close(2): ratio %s, N=%d, R=%d",
+		  bench_ratio(ratio_raw).s, N, BENCH_ROUNDS);
+}
 
-	ktap_diag("bench: close(2) %llu ns/op, deferred close %llu ns/op, ratio %.2f (N=%d)",
-		  (unsigned long long)(t_close / N), (unsigned long long)(t_dfc / N),
-		  (double)t_dfc / (double)t_close, N);
-	ktap_diag("bench: empty ioctl %llu ns/op; without it %lld ns/op, %.2f x close(2)",
-		  (unsigned long long)(t_nop / N), (long long)(t_dfc - t_nop) / N,
-		  (double)((long long)t_dfc - (long long)t_nop) / (double)t_close);
+/*
+ * Eight fds at a time: one DFC_IOC_CLOSE_MANY (one closer, one task work)
+ * against eight DFC_IOC_CLOSE_FD and eight close(2), each ioctl's own cost
+ * (an empty ioctl, measured in the same round) subtracted.
+ */
+static void measure_batch(int devfd)
+{
+	enum { B = 8, N = 500 };
+	static int fds[N][B];
+	double t_close[BENCH_ROUNDS], t_one[BENCH_ROUNDS], t_many[BENCH_ROUNDS];
+	double t_nop[BENCH_ROUNDS], r_close[BENCH_ROUNDS], r_one[BENCH_ROUNDS];
+	struct bench_line line = { .len = 0 };
+	int i, j, round, base = open("/dev/null", O_RDONLY);
+	struct dfc_close_many arg = { .capacity = B, .nr = B };
+	uint64_t t0;
+
+	for (round = 0; round < BENCH_ROUNDS; round++) {
+		for (i = 0; i < N; i++)
+			for (j = 0; j < B; j++)
+				fds[i][j] = dup(base);
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			for (j = 0; j < B; j++)
+				close(fds[i][j]);
+		t_close[round] = (double)(now_ns() - t0) / N;
+
+		for (i = 0; i < N; i++)
+			for (j = 0; j < B; j++)
+				fds[i][j] = dup(base);
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			for (j = 0; j < B; j++)
+				ioctl(devfd, DFC_IOC_CLOSE_FD, fds[i][j]);
+		t_one[round] = (double)(now_ns() - t0) / N;
+
+		for (i = 0; i < N; i++)
+			for (j = 0; j < B; j++)
+				fds[i][j] = dup(base);
+		t0 = now_ns();
+		for (i = 0; i < N; i++) {
+			memcpy(arg.fds, fds[i], sizeof(fds[i]));
+			ioctl(devfd, DFC_IOC_CLOSE_MANY, &arg);
+		}
+		t_many[round] = (double)(now_ns() - t0) / N;
+
+		t0 = now_ns();
+		for (i = 0; i < N; i++)
+			ioctl(devfd, DFC_IOC_NOP, 0);
+		t_nop[round] = (double)(now_ns() - t0) / N;
+
+		r_close[round] = (t_many[round] - t_nop[round]) / t_close[round];
+		r_one[round] = (t_many[round] - t_nop[round]) /
+			       (t_one[round] - B * t_nop[round]);
+	}
+	close(base);
+
+	bench_add(&line, "bench: one batch of 8 minus empty ioctl vs 8 x close(2): ratio %s",
+		  bench_ratio(r_close).s);
+	bench_add(&line, "; vs 8 single deferred closes minus 8 empty ioctls: ratio %s",
+		  bench_ratio(r_one).s);
+	bench_add(&line, "; per 8 fds min/med/max: 8 x close(2) %s ns, batch %s ns",
+		  bench_mmm(t_close).s, bench_mmm(t_many).s);
+	bench_add(&line, ", 8 single %s ns, empty ioctl %s ns, N=%d, R=%d",
+		  bench_mmm(t_one).s, bench_mmm(t_nop).s, N, BENCH_ROUNDS);
+	ktap_diag("%s", line.s);
 }
 
 int main(void)
@@ -365,6 +512,9 @@ int main(void)
 	test_release_while_exiting(devfd);
 	test_alloc_failure(devfd);
 	measure(devfd);
+	measure_batch(devfd);
+	/* Last: it leaves this thread without rseq. */
+	measure_breakdown(devfd);
 	test_module_unloads(devfd);
 	return ktap_finish();
 }

@@ -2,9 +2,12 @@
 
 //! Microbenchmark of the layer's Rust abstractions against the C inlines they wrap.
 //!
-//! Loaded by the guest runner; prints, side by side from one run, the ns/op of each operation
-//! in C (`bench_c.c`, static inlines) and in Rust (`ARef`, through the out-of-line helpers),
-//! and their ratio. Measurements only: it never fails on a figure.
+//! Loaded by the guest runner; prints the ns/op of each operation in C (`bench_c.c`, static
+//! inlines) and in Rust (`ARef`; the Rust side calls the C helpers, inlined when
+//! `CONFIG_RUST_INLINE_HELPERS` is set), and their ratio. Each figure is measured in `R`
+//! rounds, C then Rust in every round, and printed as min/median/max over the rounds; the ratio
+//! is computed per round and printed as the median and range of the per-round ratios.
+//! Measurements only: it never fails on a figure.
 
 use core::{ffi::c_void, hint::black_box};
 use kernel::{
@@ -32,7 +35,21 @@ extern "C" {
     fn bench_c_current_mm_grab(n: u32) -> u64;
 }
 
-const N: u32 = 200_000;
+/// Iterations of each operation, per side and round.
+const N: u32 = 100_000;
+
+/// Rounds per figure: odd, so that the median is one of them.
+const R: usize = 7;
+
+const _: () = assert!(R % 2 == 1);
+
+/// The pairs, in the order `run` measures them.
+const PAIRS: [&str; 4] = [
+    "mmgrab+mmdrop vs ARef<Mm> clone+drop",
+    "mmget_not_zero+mmput vs Mm::mmget_not_zero",
+    "get_file+fput vs ARef<File> clone+drop",
+    "current->mm mmgrab+mmdrop vs current!().mm()",
+];
 
 fn now() -> u64 {
     // SAFETY: `ktime_get` may be called from any context; it returns monotonic nanoseconds.
@@ -48,49 +65,122 @@ fn time(mut op: impl FnMut()) -> u64 {
     now() - t0
 }
 
-fn report(what: &str, c_ns: u64, rust_ns: u64) {
-    let per = |t: u64| t * 1000 / u64::from(N);
-    let (c, r) = (per(c_ns), per(rust_ns));
-    // Ratio in hundredths, from the totals.
-    let ratio = rust_ns * 100 / c_ns.max(1);
-    pr_info!(
-        "{:<44} C {:>4}.{:03} ns/op  Rust {:>4}.{:03} ns/op  Rust/C {}.{:02}\n",
-        what,
-        c / 1000,
-        c % 1000,
-        r / 1000,
-        r % 1000,
-        ratio / 100,
-        ratio % 100
-    );
+/// Picoseconds, displayed as nanoseconds with three decimals.
+struct Ps(u64);
+
+impl core::fmt::Display for Ps {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}.{:03}", self.0 / 1000, self.0 % 1000)
+    }
+}
+
+/// Hundredths, displayed with two decimals.
+struct Hundredths(u64);
+
+impl core::fmt::Display for Hundredths {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+/// The min, median and max of `v`.
+fn min_med_max(mut v: [u64; R]) -> (u64, u64, u64) {
+    // Insertion sort: `R` is a handful.
+    for i in 1..R {
+        let mut j = i;
+        while j > 0 && v[j - 1] > v[j] {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    (v[0], v[R / 2], v[R - 1])
+}
+
+/// The rounds of one pair: per-op picoseconds of each side, and the Rust/C ratio of each round
+/// in hundredths.
+#[derive(Clone, Copy)]
+struct Figures {
+    c: [u64; R],
+    rust: [u64; R],
+    ratio: [u64; R],
+}
+
+impl Figures {
+    const ZERO: Self = Self {
+        c: [0; R],
+        rust: [0; R],
+        ratio: [0; R],
+    };
+
+    /// Records `round`, in which `N` operations took `c_ns` in C and `rust_ns` in Rust.
+    fn record(&mut self, round: usize, c_ns: u64, rust_ns: u64) {
+        let per_op_ps = |t: u64| t * 1000 / u64::from(N);
+        self.c[round] = per_op_ps(c_ns);
+        self.rust[round] = per_op_ps(rust_ns);
+        // From the totals, rounded to the nearest hundredth.
+        let c_ns = c_ns.max(1);
+        self.ratio[round] = (rust_ns * 100 + c_ns / 2) / c_ns;
+    }
+
+    fn report(&self, what: &str) {
+        let (c_min, c_med, c_max) = min_med_max(self.c);
+        let (r_min, r_med, r_max) = min_med_max(self.rust);
+        let (q_min, q_med, q_max) = min_med_max(self.ratio);
+        pr_info!(
+            "{:<44}  C min/med/max {}/{}/{} ns  Rust min/med/max {}/{}/{} ns  \
+             Rust/C median {} (min-max {}-{}) R={}\n",
+            what,
+            Ps(c_min),
+            Ps(c_med),
+            Ps(c_max),
+            Ps(r_min),
+            Ps(r_med),
+            Ps(r_max),
+            Hundredths(q_med),
+            Hundredths(q_min),
+            Hundredths(q_max),
+            R
+        );
+    }
 }
 
 fn run(mm: &MmWithUser, file: &ARef<File>) {
-    pr_info!("{} iterations each, C and Rust side by side\n", N);
+    pr_info!(
+        "{} rounds; in each, per pair, {} iterations in C then {} in Rust\n",
+        R,
+        N,
+        N
+    );
 
     let grabbed: ARef<Mm> = ARef::from(&**mm);
-    // SAFETY: `mm` is valid for the call; the function only grabs and drops references.
-    let c = unsafe { bench_c_mmgrab_mmdrop(mm.as_raw().cast(), N) };
-    let r = time(|| drop(black_box(grabbed.clone())));
-    report("mmgrab+mmdrop vs ARef<Mm> clone+drop", c, r);
+    let mut figures = [Figures::ZERO; PAIRS.len()];
+    for round in 0..R {
+        // SAFETY: `mm` is valid for the call; the function only grabs and drops references.
+        let c = unsafe { bench_c_mmgrab_mmdrop(mm.as_raw().cast(), N) };
+        let r = time(|| drop(black_box(grabbed.clone())));
+        figures[0].record(round, c, r);
 
-    // SAFETY: As above; `mm_users` is non-zero while `mm` is borrowed.
-    let c = unsafe { bench_c_mmget_not_zero_mmput(mm.as_raw().cast(), N) };
-    let r = time(|| drop(black_box(grabbed.mmget_not_zero())));
-    report("mmget_not_zero+mmput vs Mm::mmget_not_zero", c, r);
+        // SAFETY: As above; `mm_users` is non-zero while `mm` is borrowed.
+        let c = unsafe { bench_c_mmget_not_zero_mmput(mm.as_raw().cast(), N) };
+        let r = time(|| drop(black_box(grabbed.mmget_not_zero())));
+        figures[1].record(round, c, r);
 
-    // SAFETY: `file` holds a reference for the whole call.
-    let c = unsafe { bench_c_get_file_fput(file.as_ptr().cast(), N) };
-    let r = time(|| drop(black_box(file.clone())));
-    report("get_file+fput vs ARef<File> clone+drop", c, r);
+        // SAFETY: `file` holds a reference for the whole call.
+        let c = unsafe { bench_c_get_file_fput(file.as_ptr().cast(), N) };
+        let r = time(|| drop(black_box(file.clone())));
+        figures[2].record(round, c, r);
 
-    // SAFETY: Called from process context, where `current->mm` is set.
-    let c = unsafe { bench_c_current_mm_grab(N) };
-    let r = time(|| {
-        let current = current!();
-        black_box(current.mm());
-    });
-    report("current->mm mmgrab+mmdrop vs current!().mm()", c, r);
+        // SAFETY: Called from process context, where `current->mm` is set.
+        let c = unsafe { bench_c_current_mm_grab(N) };
+        let r = time(|| {
+            let current = current!();
+            black_box(current.mm());
+        });
+        figures[3].record(round, c, r);
+    }
+    for (what, fig) in PAIRS.iter().zip(figures.iter()) {
+        fig.report(what);
+    }
 }
 
 struct MmFileBench;

@@ -31,6 +31,7 @@ check:
 bench: tree
 	@VARIANT=bench $(S)/build-kernel.sh
 	@VARIANT=bench GUEST_KUNIT=0 GUEST_PLAN=$(CURDIR)/tests/guest/bench.plan GUEST_QUIET=1 $(S)/guest.sh | grep -a "Testing complete"
+	@echo "figures: min/median/max over R rounds, side by side in one run; ratios: median (min-max) of the per-round ratios"
 	@grep -a -h "^mm_file_bench:" $(BUILD)/guest-bench-console.log
 	@grep -a -h "# bench:" $(BUILD)/guest-bench/ktap.log | sed 's/^ *# //'
 

@@ -370,11 +370,15 @@ static void measure_breakdown(int devfd)
 	}
 	close(base);
 
-	bench_add(&line, "bench: breakdown: rseq %s; deferred close minus empty ioctl vs close(2) %s",
-		  unreg == 0 ? "unregistered" : "still registered", bench_ratio(r_norseq).s);
-	bench_add(&line, "; closer alloc+free minus empty ioctl vs close(2) %s", bench_ratio(r_alloc).s);
-	bench_add(&line, "; min/med/max: close(2) %s ns, closing ioctl %s ns, alloc+free ioctl %s ns",
-		  bench_mmm(t_close).s, bench_mmm(t_dfc).s, bench_mmm(t_alloc).s);
+	bench_add(&line, "bench: breakdown: rseq %s",
+		  unreg == 0 ? "unregistered" : "still registered");
+	bench_add(&line, "; deferred close minus empty ioctl vs close(2) %s",
+		  bench_ratio(r_norseq).s);
+	bench_add(&line, "; closer alloc+free minus empty ioctl vs close(2) %s",
+		  bench_ratio(r_alloc).s);
+	bench_add(&line, "; min/med/max: close(2) %s ns, closing ioctl %s ns",
+		  bench_mmm(t_close).s, bench_mmm(t_dfc).s);
+	bench_add(&line, ", alloc+free ioctl %s ns", bench_mmm(t_alloc).s);
 	bench_add(&line, ", empty ioctl %s ns, N=%d, R=%d", bench_mmm(t_nop).s, N, BENCH_ROUNDS);
 	ktap_diag("%s", line.s);
 }

@@ -28,12 +28,6 @@ state=$src.rfl-shim
 # Directories of the repository that are copied into the tree as they are.
 overlay_dirs="fs include kernel lib mm rust samples"
 
-# tests/ is the project's own layout; it lands in the tree here.
-#   tests/kunit/   -> lib/rfl_shim/   (KUnit suites, built into the kernel)
-#   tests/modules/ -> lib/rfl_shim/modules/ is not copied: those are
-#                     out-of-tree modules, built with M=.
-tests_map="tests/kunit:lib/rfl_shim"
-
 pkg_version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
 if [ -z "$pkg_version" ] || [ ! -f "$tarball" ]; then
 	echo "prepare-tree: linux-source-6.12 is not installed (run 'make deps')" >&2
@@ -77,20 +71,12 @@ for d in $overlay_dirs; do
 		echo "$f" >> "$manifest"
 	done < <(find "$d" -type f | sort)
 done
-for m in $tests_map; do
-	from=${m%%:*}
-	to=${m#*:}
-	[ -d "$from" ] || continue
-	while IFS= read -r f; do
-		rel=$to/${f#"$from"/}
-		copy_if_changed "$top/$f" "$src/$rel"
-		echo "$rel" >> "$manifest"
-	done < <(find "$from" -type f | sort)
-done
 if [ -f "$state/manifest" ]; then
 	sort "$state/manifest" | comm -23 - <(sort "$manifest") | while IFS= read -r f; do
 		echo "  REMOVE $f"
 		rm -f "$src/$f"
+		# and its directory, when that was the overlay's alone
+		rmdir -p --ignore-fail-on-non-empty "$(dirname "$src/$f")" 2>/dev/null || true
 	done
 fi
 mv "$manifest" "$state/manifest"
@@ -114,7 +100,7 @@ for f in $files; do
 done
 for p in "$top"/patches/*.patch; do
 	[ -e "$p" ] || continue
-	if ! out=$(patch -d "$work" -p1 --batch --forward --no-backup-if-mismatch -r - < "$p" 2>&1); then
+	if ! out=$(patch -d "$work" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch -r - < "$p" 2>&1); then
 		echo "prepare-tree: patch $(basename "$p") does not apply:" >&2
 		echo "$out" >&2
 		exit 1

@@ -12,7 +12,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 
-#include "rust_helpers_test.h"
+#include "helpers_kunit.h"
 
 struct test_file_state {
 	atomic_t releases;

@@ -13,7 +13,7 @@
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 
-#include "rust_helpers_test.h"
+#include "helpers_kunit.h"
 
 KUNIT_DEFINE_ACTION_WRAPPER(mmput_action, mmput, struct mm_struct *);
 KUNIT_DEFINE_ACTION_WRAPPER(mmdrop_action, mmdrop, struct mm_struct *);

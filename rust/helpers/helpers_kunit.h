@@ -4,8 +4,8 @@
  * The KUnit suites call them through their real symbols, as Rust does, so
  * they declare them here.  These must match rust/helpers/{mm,fs}.c.
  */
-#ifndef _RUST_HELPERS_TEST_H
-#define _RUST_HELPERS_TEST_H
+#ifndef _RUST_HELPERS_KUNIT_H
+#define _RUST_HELPERS_KUNIT_H
 
 #include <linux/types.h>
 
@@ -28,4 +28,4 @@ void rust_helper_vma_end_read(struct vm_area_struct *vma);
 /* rust/helpers/fs.c */
 struct file *rust_helper_get_file(struct file *f);
 
-#endif /* _RUST_HELPERS_TEST_H */
+#endif /* _RUST_HELPERS_KUNIT_H */

@@ -15,8 +15,13 @@ SHELL := /bin/bash
 BUILD ?= $(CURDIR)/.build
 export BUILD
 
+# ARCH: x86_64 or arm64.  'make check' runs both unless one is given.
+CHECK_ARCHES := $(or $(ARCH),x86_64 arm64)
+ARCH ?= x86_64
+export ARCH CHECK_ARCHES
+
 S := $(CURDIR)/scripts
-KOBJ = $(BUILD)/x86_64
+KOBJ = $(BUILD)/$(ARCH)
 
 .PHONY: run check bench deps tree kernel kunit guest kdir module static clean
 

@@ -12,7 +12,7 @@ set -uo pipefail
 . "$(dirname "$0")/env.sh"
 
 log=${1:-/dev/stdout}
-total_file=$BUILD/.objects-$VARIANT
+total_file=$BUILD/.objects-$RUN
 total=$(cat "$total_file" 2>/dev/null || echo 0)
 stamp=$(mktemp)
 trap 'rm -f "$stamp"' EXIT

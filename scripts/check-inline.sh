@@ -28,7 +28,7 @@ while IFS= read -r o; do
 done < <(find "$KOBJ/samples/rust" -name '*.o' ! -name '*.mod.o' 2>/dev/null | sort)
 while IFS= read -r o; do
 	[ -f "${o%.o}.rs" ] && objs+=("$o")
-done < <(find "$BUILD/modules-$VARIANT" -name '*.o' ! -name '*.mod.o' 2>/dev/null | sort)
+done < <(find "$BUILD/modules-$RUN" -name '*.o' ! -name '*.mod.o' 2>/dev/null | sort)
 
 bad=0
 n=0
@@ -45,7 +45,7 @@ for o in "${objs[@]}"; do
 done
 
 # The figures of 'make bench': their helpers must be inlined, not just local.
-bench=$BUILD/modules-$VARIANT/mm_file_bench/bench_rust.o
+bench=$BUILD/modules-$RUN/mm_file_bench/bench_rust.o
 if [ -f "$bench" ]; then
 	n=$((n + 1))
 	left=$("$nm" "$bench" | awk '$NF ~ /^rust_helper_(mmgrab|mmdrop|mmget_not_zero|get_file)$/ { print $NF }' | tr '\n' ' ')

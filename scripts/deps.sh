@@ -12,7 +12,8 @@ pinned=(rustc-web rust-web-src rustfmt-web rust-web-clippy
 plain=(linux-source-6.12 bindgen libclang1-$BINDGEN_LLVM_VERSION clang-$LLVM_VERSION
        lld-$LLVM_VERSION llvm-$LLVM_VERSION qemu-system-x86 ccache make gcc
        libc6-dev flex bison bc libelf-dev libssl-dev cpio xz-utils patch
-       python3 perl diffutils gcc-multilib libc6-dev-i386)
+       python3 perl diffutils gcc-multilib libc6-dev-i386
+       qemu-system-arm libc6-dev-arm64-cross libgcc-12-dev-arm64-cross)
 
 missing=()
 for p in "${pinned[@]}"; do

@@ -6,17 +6,26 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/.build}
 KSRC=$BUILD/linux		# prepared source tree
-ARCH=x86_64
+
+# The architecture: x86_64 (the default) or arm64, each in its own build
+# directory.  'make check' runs both; 'make ARCH=arm64 ...' runs one.
+ARCH=${ARCH:-x86_64}
+case "$ARCH" in
+x86_64 | arm64) ;;
+*)	echo "env.sh: unknown ARCH '$ARCH' (x86_64 or arm64)" >&2; exit 1 ;;
+esac
 
 # Two kernels can be built from the one tree: "test" (the default: every bug
 # detector on, what 'make check' runs) and "bench" (the same without the
 # detectors, for measurements only: 'make bench').
 VARIANT=${VARIANT:-test}
 case "$VARIANT" in
-test)	KOBJ=$BUILD/x86_64 ;;		# kernel build directory (O=)
-bench)	KOBJ=$BUILD/x86_64-bench ;;
+test)	KOBJ=$BUILD/$ARCH ;;		# kernel build directory (O=)
+bench)	KOBJ=$BUILD/$ARCH-bench ;;
 *)	echo "env.sh: unknown VARIANT '$VARIANT' (test or bench)" >&2; exit 1 ;;
 esac
+# The name of this architecture and variant in $BUILD (guest-$RUN, ...).
+if [ "$ARCH" = x86_64 ]; then RUN=$VARIANT; else RUN=$ARCH-$VARIANT; fi
 
 # The LLVM that builds C: rustc 1.85's own major version (19), so that the
 # C helpers can be linked into the Rust objects as LLVM bitcode and inlined
@@ -50,12 +59,23 @@ KMAKE_VARS=(
 	CLIPPY=1
 )
 
-# kunit.py's fragments: the helper suites, the guest's needs, the detectors.
+# kunit.py's fragments: the helper suites, the guest's needs (common and
+# the architecture's own), the detectors.
 KUNITCONFIGS=(
 	"$TOP/tests/kunit/.kunitconfig"
 	"$TOP/tests/config/base.config"
+	"$TOP/tests/config/$ARCH.config"
 )
 [ "$VARIANT" = test ] && KUNITCONFIGS+=("$TOP/tests/config/debug.config")
+
+# User-space test programs: static, for the guest's architecture.  arm64's
+# are built by clang against Debian's arm64 cross libc (gcc-aarch64-linux-gnu
+# cannot be installed next to gcc-multilib, which x86_64's 32-bit programs
+# need).
+case "$ARCH" in
+x86_64)	GUEST_CC=(gcc) ;;
+arm64)	GUEST_CC=("clang-$LLVM_VERSION" --target=aarch64-linux-gnu -fuse-ld=lld) ;;
+esac
 
 kunit_py() {
 	local args=() v c

@@ -16,9 +16,10 @@
  * and the kernel log, which must hold no report of a detector (KASAN,
  * lockdep, a WARNING or BUG, ...) since boot.
  *
- * KTAP goes to /dev/ttyS1, which the host reads as a file and hands to
- * kunit.py; everything is echoed to the console as well.  The guest then
- * reboots, which ends QEMU (-no-reboot).
+ * KTAP goes to the device the command line names as "ktap=" (default
+ * /dev/ttyS1; arm64 uses a virtio console, /dev/hvc0), which the host reads
+ * as a file and hands to kunit.py; everything is echoed to the console as
+ * well.  The guest then reboots, which ends QEMU (-no-reboot).
  */
 
 #define _GNU_SOURCE
@@ -332,6 +333,7 @@ int main(void)
 {
 	char why[512], name[1100];
 	int steps, i, n = 0, ok, failed = 0;
+	const char *ktap_dev;
 
 	mount_or_warn("devtmpfs", "/dev", "devtmpfs");
 	mount_or_warn("proc", "/proc", "proc");
@@ -342,9 +344,13 @@ int main(void)
 	con = fopen("/dev/console", "w");
 	if (!con)
 		con = stdout;
-	ktap = fopen("/dev/ttyS1", "w");
+	/* "ktap=DEV" on the kernel's command line reaches us as $ktap. */
+	ktap_dev = getenv("ktap");
+	if (!ktap_dev)
+		ktap_dev = "/dev/ttyS1";
+	ktap = fopen(ktap_dev, "w");
 	if (!ktap) {
-		fprintf(con, "init: no /dev/ttyS1 (%s), KTAP on the console\n",
+		fprintf(con, "init: no %s (%s), KTAP on the console\n", ktap_dev,
 			strerror(errno));
 		ktap = con;
 	}

@@ -8,6 +8,10 @@
 #   make kdir         print the built kernel tree, for out-of-tree modules
 #   make module M=DIR build the out-of-tree module in DIR against it
 #   make bench        measure on a kernel without the bug detectors
+#   make series       write the layer as a git-am-able patch series (OUT=DIR)
+#   make series-check check that it applies to the pristine tree and gives
+#                     exactly the tested tree (make check runs it too)
+#   make series-bisect build the kernel at every patch of the series
 #
 # BUILD (default .build/) holds the prepared tree and the build directory.
 
@@ -23,7 +27,8 @@ export ARCH CHECK_ARCHES
 S := $(CURDIR)/scripts
 KOBJ = $(BUILD)/$(ARCH)
 
-.PHONY: run check bench deps tree kernel kunit guest kdir module static clean
+.PHONY: run check bench deps tree kernel kunit guest kdir module static clean \
+	series series-check series-bisect
 
 run: kernel
 	@. $(S)/env.sh && kunit_py exec --timeout=900 --qemu_args="-smp 2"
@@ -64,6 +69,15 @@ module:
 
 static:
 	@$(S)/static-checks.sh
+
+series: tree
+	@$(S)/series.sh $(OUT)
+
+series-check: tree
+	@$(S)/series-check.sh
+
+series-bisect: kernel
+	@$(S)/series-bisect.sh
 
 clean:
 	rm -rf $(BUILD)

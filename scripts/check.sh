@@ -8,7 +8,8 @@
 # kernel build (with clippy), the helper export check, the KUnit boot
 # (kunit.py), the guest boot (user-space tests and module loads), the
 # inlined-helpers check (those per architecture), the compile-fail
-# snippets, rustfmtcheck, rustdoc and the static checks.
+# snippets, rustfmtcheck, rustdoc, the patch series check and the static
+# checks.
 # A later stage still runs when an earlier one failed, where it can.
 
 set -uo pipefail
@@ -161,6 +162,12 @@ make -s -C "$KOBJ" "${KMAKE_VARS[@]}" rustdoc > "$log/rustdoc.log" 2>&1
 st=$?
 grep -a -A6 "^warning\|^error" "$log/rustdoc.log" && st=1
 count "make rustdoc without warnings" $st
+
+# The patch series: git am onto the pristine tree gives the tested tree.
+"$TOP/scripts/series-check.sh" > "$log/series.log" 2>&1
+st=$?
+tail -3 "$log/series.log"
+count "the series applies with git am and reproduces the tested tree" $st
 
 "$TOP/scripts/static-checks.sh" > "$log/static.log" 2>&1
 st=$?

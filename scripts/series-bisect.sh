@@ -6,7 +6,7 @@
 # not part of 'make check': it rebuilds the Rust crates at most patches).
 #
 # Uses the work tree of scripts/series.sh and the test kernel's .config of
-# $ARCH (build that first), in its own build directory $BUILD/series-work/$ARCH,
+# $ARCH (build that first), in its own build directory $BUILD/bisect-$ARCH,
 # incrementally from one patch to the next.  Prints one line per patch with
 # the time it took; exit 1 at the first patch that does not build (its log
 # is $BUILD/bisect-$ARCH.log).
@@ -23,9 +23,9 @@ fi
 rm -rf "$BUILD/series-bisect"
 
 tree=$BUILD/series-work/linux
-# Next to the tree, as the test build is next to its tree: the same relative
-# paths, so that ccache can serve what did not change.
-obj=$BUILD/series-work/$ARCH
+# Kept from one run to the next (series.sh makes the work tree anew), so
+# that a second run rebuilds only what differs.
+obj=$BUILD/bisect-$ARCH
 log=$BUILD/bisect-$ARCH.log
 mkdir -p "$obj"
 cd "$tree"

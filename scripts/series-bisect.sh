@@ -9,7 +9,7 @@
 # $ARCH (build that first), in its own build directory $BUILD/bisect-$ARCH,
 # incrementally from one patch to the next.  Prints one line per patch with
 # the time it took; exit 1 at the first patch that does not build (its log
-# is $BUILD/bisect-$ARCH.log).
+# is $BUILD/bisect-$ARCH.log).  BISECT_FROM=N starts at patch N.
 
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -36,6 +36,8 @@ start=$(date +%s)
 n=0
 for c in $commits; do
 	n=$((n + 1))
+	# BISECT_FROM=N: start at patch N (a rerun after a fix at N).
+	[ "$n" -lt "${BISECT_FROM:-1}" ] && continue
 	git checkout -q "$c"
 	t0=$(date +%s)
 	# The test configuration, resolved against what this patch has.
